@@ -17,6 +17,11 @@ Deno.test("parseXml builds elements with attributes, text and positions", () => 
   assertEquals(b.line, 2);
 });
 
+Deno.test("attribute values normalise literal white space but keep character references", () => {
+  const root = parseXml("<a v='x\ty\nz&#10;w'/>");
+  assertEquals(root.attrs.v, "x y z\nw");
+});
+
 Deno.test("parseXml resolves namespaces", () => {
   const root = parseXml("<domain xmlns:q='urn:q'><q:arg value='1'/></domain>");
   const arg = root.nodes.find((n) => typeof n !== "string");

@@ -187,7 +187,8 @@ class Parser {
       const rawValue = t.slice(this.pos + 1, end);
       if (rawValue.includes("<")) this.fail(`'<' is not allowed in the value of attribute '${aname}'`, this.pos + 1 + rawValue.indexOf("<"));
       for (const r of raw) if (r[0] === aname) this.fail(`duplicate attribute '${aname}'`, at);
-      raw.push([aname, normalizeAttr(this.decode(rawValue, this.pos + 1)), at]);
+      // Literal white space is normalised; character references such as &#10; are kept.
+      raw.push([aname, this.decode(normalizeAttr(rawValue), this.pos + 1), at]);
       this.pos = end + 1;
     }
     this.element(qname, raw, start, selfClosing);

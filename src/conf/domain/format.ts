@@ -38,7 +38,8 @@ export interface FormatDomainOptions {
  * ```
  */
 export function formatDomainXml(def: DomainDef, opts: FormatDomainOptions = {}): string {
-  const ctx: FormatContext = { inactive: opts.inactive ?? false, secure: opts.secure ?? false };
+  // Like libvirt, a definition without a domain id (not running) is always formatted as inactive.
+  const ctx: FormatContext = { inactive: (opts.inactive ?? false) || def.id === undefined, secure: opts.secure ?? false };
   const w = new XmlWriter();
   const attrs: [string, string | number | undefined][] = [
     ["type", def.type],
@@ -69,7 +70,8 @@ function formatDomainBody(w: XmlWriter, def: DomainDef, ctx: FormatContext): voi
   formatMemoryBacking(w, def.memoryBacking);
   formatVcpu(w, def.vcpu);
   formatIothreads(w, def.iothreads);
-  if (def.cputune) formatCputune(w, def.cputune, ctx);
+  // libvirt formats a definition without a domain id as inactive (resctrl ids are live state).
+  if (def.cputune) formatCputune(w, def.cputune, def.id === undefined ? { ...ctx, inactive: true } : ctx);
   if (def.numatune) formatNumatune(w, def.numatune, ctx);
   if (def.resource) {
     const res = def.resource;

@@ -5,7 +5,13 @@
  * @module
  */
 import { VirtError } from "../../errors.ts";
+import { applyCpuNuma, resolveCpuTuning } from "./cpu-checks.ts";
 import type { DomainDef } from "./def.ts";
+import { checkAudioRefs } from "./devices/audio.ts";
+import { checkChardevs } from "./devices/chardev.ts";
+import { postParseInputs } from "./devices/input.ts";
+import { checkSmartcards } from "./devices/smartcard.ts";
+import { postParseVideos } from "./devices/video.ts";
 
 /** A post-parse check or default; throws `VirtError` when the definition is wrong. */
 export type DomainCheck = (def: DomainDef) => void;
@@ -31,7 +37,7 @@ function checkMemory(def: DomainDef): void {
 }
 
 /** The checks run, in order, after parsing. */
-export const DOMAIN_CHECKS: DomainCheck[] = [checkName, checkMemory];
+export const DOMAIN_CHECKS: DomainCheck[] = [checkName, applyCpuNuma, checkMemory, resolveCpuTuning, checkChardevs, checkSmartcards, postParseInputs, postParseVideos, checkAudioRefs];
 
 /** Runs every {@link DOMAIN_CHECKS} entry on `def`. */
 export function postParseDomain(def: DomainDef): void {

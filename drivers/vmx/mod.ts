@@ -1,0 +1,7 @@
+/**
+ * VMware VMX support: conversion between `.vmx` files and domain
+ * definitions, as libvirt's ESX and VMware drivers do it.
+ * @module
+ */
+export type { VmxDiskInfo, VmxReadContext, VmxWriteContext } from "./context.ts";
+export { vmxToDomain, vmxToDomainXml } from "./to-domain.ts";

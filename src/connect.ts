@@ -1,0 +1,817 @@
+/**
+ * Connections and object handles: {@link open} a URI, get a
+ * {@link Connection}, and work with {@link Domain} and {@link Network}
+ * handles. Method names follow libvirt-python (`listAllDomains`,
+ * `lookupByName`, `defineXML`, `XMLDesc` ...); every call that asks the
+ * driver is async.
+ *
+ * Each driver plugs in by URI scheme through {@link registerDriver}; drivers
+ * are loaded only when a URI names them.
+ *
+ * @example
+ * ```ts
+ * const conn = await open("test:///default");
+ * for (const dom of await conn.listAllDomains()) {
+ *   console.log(dom.name(), (await dom.state())[0] === VIR_DOMAIN_RUNNING);
+ * }
+ * await conn.close();
+ * ```
+ * @module
+ */
+import { VirtError } from "./errors.ts";
+import type { NodeInfo } from "./host/nodeinfo.ts";
+import { type ConnectUri, DEFAULT_URI_ENV, defaultUri, parseUri } from "./uri.ts";
+
+export type { NodeInfo } from "./host/nodeinfo.ts";
+
+/** The version of virtkit, as `getLibVersion` reports it (major * 1e6 + minor * 1e3 + micro). */
+export const VERSION = "0.1.0";
+
+// ---- constants (libvirt's values) -------------------------------------------
+
+/** Domain states (`virDomainState`). */
+export const VIR_DOMAIN_NOSTATE = 0;
+/** The domain is running. */
+export const VIR_DOMAIN_RUNNING = 1;
+/** The domain is blocked on a resource. */
+export const VIR_DOMAIN_BLOCKED = 2;
+/** The domain is paused by the user. */
+export const VIR_DOMAIN_PAUSED = 3;
+/** The domain is being shut down. */
+export const VIR_DOMAIN_SHUTDOWN = 4;
+/** The domain is shut off. */
+export const VIR_DOMAIN_SHUTOFF = 5;
+/** The domain has crashed. */
+export const VIR_DOMAIN_CRASHED = 6;
+/** The domain is suspended by guest power management. */
+export const VIR_DOMAIN_PMSUSPENDED = 7;
+
+/** Filters of {@link Connection.listAllDomains} (`virConnectListAllDomainsFlags`). */
+export const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0;
+/** List inactive domains. */
+export const VIR_CONNECT_LIST_DOMAINS_INACTIVE = 1 << 1;
+/** List persistent domains. */
+export const VIR_CONNECT_LIST_DOMAINS_PERSISTENT = 1 << 2;
+/** List transient domains. */
+export const VIR_CONNECT_LIST_DOMAINS_TRANSIENT = 1 << 3;
+/** List running domains. */
+export const VIR_CONNECT_LIST_DOMAINS_RUNNING = 1 << 4;
+/** List paused domains. */
+export const VIR_CONNECT_LIST_DOMAINS_PAUSED = 1 << 5;
+/** List shut-off domains. */
+export const VIR_CONNECT_LIST_DOMAINS_SHUTOFF = 1 << 6;
+/** List domains in any other state. */
+export const VIR_CONNECT_LIST_DOMAINS_OTHER = 1 << 7;
+/** List domains with a managed save image. */
+export const VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 1 << 8;
+/** List domains without a managed save image. */
+export const VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9;
+/** List domains marked for autostart. */
+export const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1 << 10;
+/** List domains not marked for autostart. */
+export const VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 1 << 11;
+/** List domains with snapshots. */
+export const VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12;
+/** List domains without snapshots. */
+export const VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 1 << 13;
+/** List domains with checkpoints. */
+export const VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 1 << 14;
+/** List domains without checkpoints. */
+export const VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 1 << 15;
+
+/** Filters of {@link Connection.listAllNetworks} (`virConnectListAllNetworksFlags`). */
+export const VIR_CONNECT_LIST_NETWORKS_INACTIVE = 1 << 0;
+/** List active networks. */
+export const VIR_CONNECT_LIST_NETWORKS_ACTIVE = 1 << 1;
+/** List persistent networks. */
+export const VIR_CONNECT_LIST_NETWORKS_PERSISTENT = 1 << 2;
+/** List transient networks. */
+export const VIR_CONNECT_LIST_NETWORKS_TRANSIENT = 1 << 3;
+/** List networks marked for autostart. */
+export const VIR_CONNECT_LIST_NETWORKS_AUTOSTART = 1 << 4;
+/** List networks not marked for autostart. */
+export const VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 1 << 5;
+
+/** {@link Domain.XMLDesc} flags (`virDomainXMLFlags`): include passwords. */
+export const VIR_DOMAIN_XML_SECURE = 1 << 0;
+/** Format the persistent config instead of the live one. */
+export const VIR_DOMAIN_XML_INACTIVE = 1 << 1;
+/** Update guest CPU requirements from the host. */
+export const VIR_DOMAIN_XML_UPDATE_CPU = 1 << 2;
+/** Format for migration. */
+export const VIR_DOMAIN_XML_MIGRATABLE = 1 << 3;
+
+/** {@link Network.XMLDesc} flag: format the persistent config. */
+export const VIR_NETWORK_XML_INACTIVE = 1 << 0;
+
+/** {@link Connection.createXML} / {@link Domain.create} flag: start paused. */
+export const VIR_DOMAIN_START_PAUSED = 1 << 0;
+/** Destroy the domain when the connection closes. */
+export const VIR_DOMAIN_START_AUTODESTROY = 1 << 1;
+/** Bypass the host page cache when restoring. */
+export const VIR_DOMAIN_START_BYPASS_CACHE = 1 << 2;
+/** Boot even when a managed save image exists. */
+export const VIR_DOMAIN_START_FORCE_BOOT = 1 << 3;
+/** Validate the XML against the schema. */
+export const VIR_DOMAIN_START_VALIDATE = 1 << 4;
+/** Recreate NVRAM from its template. */
+export const VIR_DOMAIN_START_RESET_NVRAM = 1 << 5;
+
+/** {@link Connection.defineXML} flag: validate the XML against the schema. */
+export const VIR_DOMAIN_DEFINE_VALIDATE = 1 << 0;
+
+/** {@link Domain.destroy} flag: only send SIGTERM. */
+export const VIR_DOMAIN_DESTROY_GRACEFUL = 1 << 0;
+
+/** {@link Domain.vcpusFlags} flags: the live definition. */
+export const VIR_DOMAIN_AFFECT_LIVE = 1 << 0;
+/** The persistent definition. */
+export const VIR_DOMAIN_AFFECT_CONFIG = 1 << 1;
+/** The maximum rather than the current count. */
+export const VIR_DOMAIN_VCPU_MAXIMUM = 1 << 2;
+/** Ask the guest agent. */
+export const VIR_DOMAIN_VCPU_GUEST = 1 << 3;
+
+/** Lifecycle event types (`virDomainEventType`). */
+export const VIR_DOMAIN_EVENT_DEFINED = 0;
+/** The domain was undefined. */
+export const VIR_DOMAIN_EVENT_UNDEFINED = 1;
+/** The domain started. */
+export const VIR_DOMAIN_EVENT_STARTED = 2;
+/** The domain was paused. */
+export const VIR_DOMAIN_EVENT_SUSPENDED = 3;
+/** The domain was unpaused. */
+export const VIR_DOMAIN_EVENT_RESUMED = 4;
+/** The domain stopped. */
+export const VIR_DOMAIN_EVENT_STOPPED = 5;
+/** The guest finished shutting down. */
+export const VIR_DOMAIN_EVENT_SHUTDOWN = 6;
+/** The guest was suspended by power management. */
+export const VIR_DOMAIN_EVENT_PMSUSPENDED = 7;
+/** The guest crashed. */
+export const VIR_DOMAIN_EVENT_CRASHED = 8;
+
+/** Event names by type, then detail names by detail number (as `virsh event` prints them). */
+export const DOMAIN_EVENT_NAMES: readonly (readonly [string, readonly string[]])[] = [
+  ["defined", ["added", "updated", "renamed", "from snapshot"]],
+  ["undefined", ["removed", "renamed"]],
+  ["started", ["booted", "migrated", "restored", "from snapshot", "wakeup"]],
+  ["suspended", ["paused", "migrated", "I/O error", "watchdog", "restored", "from snapshot", "API error", "post-copy", "post-copy failed"]],
+  ["resumed", ["unpaused", "migrated", "from snapshot", "post-copy", "post-copy failed"]],
+  ["stopped", ["shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot"]],
+  ["shutdown", ["finished", "guest", "host"]],
+  ["pmsuspended", ["memory", "disk"]],
+  ["crashed", ["panicked", "crashloaded"]],
+];
+
+// ---- the driver side --------------------------------------------------------
+
+/** The identity of a domain: what a handle holds. `id` is -1 while inactive. */
+export interface DomainRef {
+  name: string;
+  uuid: string;
+  id: number;
+}
+
+/** A domain's identity with the facts {@link Connection.listAllDomains} filters on. */
+export interface DomainSummary extends DomainRef {
+  /** `VIR_DOMAIN_*` state. */
+  state: number;
+  persistent: boolean;
+  autostart: boolean;
+  managedSave: boolean;
+  hasSnapshot: boolean;
+  hasCheckpoint: boolean;
+  /** The `<title>`, when the domain has one. */
+  title?: string;
+}
+
+/** What {@link Domain.info} returns (`virDomainInfo`). */
+export interface DomainInfo {
+  /** `VIR_DOMAIN_*` state. */
+  state: number;
+  /** Maximum memory in KiB. */
+  maxMem: number;
+  /** Current memory in KiB. */
+  memory: number;
+  /** Number of vCPUs. */
+  nrVirtCpu: number;
+  /** CPU time used, in nanoseconds. */
+  cpuTime: number;
+}
+
+/** The identity of a network. */
+export interface NetworkRef {
+  name: string;
+  uuid: string;
+}
+
+/** A network's identity with the facts {@link Connection.listAllNetworks} filters on. */
+export interface NetworkSummary extends NetworkRef {
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+}
+
+/** A lifecycle event as a driver reports it. */
+export interface DriverDomainEvent {
+  domain: DomainRef;
+  /** `VIR_DOMAIN_EVENT_*` type. */
+  event: number;
+  /** Detail number within the type. */
+  detail: number;
+}
+
+/** How a lookup names its object. */
+export type LookupKey = { name: string } | { uuid: string } | { id: number };
+
+/**
+ * One open connection on the driver side. Objects are addressed by UUID;
+ * errors are {@link VirtError}s with libvirt's codes (`no-domain`,
+ * `operation-invalid` ...).
+ */
+export interface DriverConnection {
+  /** The canonical URI of the connection. */
+  readonly uri: string;
+  /** The hypervisor type name (`TEST`, `QEMU` ...). */
+  readonly type: string;
+  close(): Promise<void>;
+  hostname(): Promise<string>;
+  /** Hypervisor version as major * 1e6 + minor * 1e3 + micro. */
+  hypervisorVersion(): Promise<number>;
+  nodeInfo(): Promise<NodeInfo>;
+  capabilities(): Promise<string>;
+  /** The host's security model, or undefined when it has none. */
+  securityModel(): Promise<{ model: string; doi: string } | undefined>;
+
+  listDomains(): Promise<DomainSummary[]>;
+  lookupDomain(key: LookupKey): Promise<DomainRef>;
+  defineDomain(xml: string, flags: number): Promise<DomainRef>;
+  createDomain(xml: string, flags: number): Promise<DomainRef>;
+  startDomain(uuid: string, flags: number): Promise<DomainRef>;
+  destroyDomain(uuid: string, flags: number): Promise<void>;
+  shutdownDomain(uuid: string, flags: number): Promise<void>;
+  rebootDomain(uuid: string, flags: number): Promise<void>;
+  suspendDomain(uuid: string): Promise<void>;
+  resumeDomain(uuid: string): Promise<void>;
+  undefineDomain(uuid: string, flags: number): Promise<void>;
+  domainSummary(uuid: string): Promise<DomainSummary>;
+  domainXML(uuid: string, flags: number): Promise<string>;
+  domainInfo(uuid: string): Promise<DomainInfo>;
+  /** `[state, reason]`. */
+  domainState(uuid: string): Promise<[number, number]>;
+  domainOSType(uuid: string): Promise<string>;
+  domainSetAutostart(uuid: string, on: boolean): Promise<void>;
+  domainVcpus(uuid: string, flags: number): Promise<number>;
+  domainMemoryStats(uuid: string): Promise<[string, number][]>;
+  /** `[label, enforcing]`, or undefined without a security driver. */
+  domainSecurityLabel(uuid: string): Promise<[string, boolean] | undefined>;
+
+  listNetworks(): Promise<NetworkSummary[]>;
+  lookupNetwork(key: { name: string } | { uuid: string }): Promise<NetworkRef>;
+  networkSummary(uuid: string): Promise<NetworkSummary>;
+  networkXML(uuid: string, flags: number): Promise<string>;
+  networkBridgeName(uuid: string): Promise<string>;
+
+  /** Calls `listener` for every lifecycle event until the returned function is called. */
+  subscribe(listener: (e: DriverDomainEvent) => void): () => void;
+}
+
+/** A hypervisor driver: opens connections for the URIs of its scheme. */
+export interface Driver {
+  /** The URI scheme it serves (`test`, `qemu` ...). */
+  readonly name: string;
+  open(uri: ConnectUri): Promise<DriverConnection>;
+  /** The URI to use when none is given, if this driver can serve this host. */
+  probe?(): Promise<string | undefined>;
+}
+
+// ---- the registry -----------------------------------------------------------
+
+const registry = new Map<string, () => Promise<Driver>>([
+  ["test", async () => (await import("../drivers/test/mod.ts")).driver],
+]);
+
+/**
+ * Makes a driver available for the URIs of `scheme`. `load` runs the first
+ * time such a URI is opened, so a driver costs nothing until it is used.
+ * Remote URIs (with a transport or a host) go to the driver named `remote`.
+ *
+ * @example
+ * ```ts
+ * registerDriver("qemu", async () => (await import("./drivers/qemu/mod.ts")).driver);
+ * ```
+ */
+export function registerDriver(scheme: string, load: () => Promise<Driver>): void {
+  registry.set(scheme, load);
+}
+
+/** The URI schemes drivers are registered for. */
+export function registeredDrivers(): string[] {
+  return [...registry.keys()].filter((s) => s !== "remote");
+}
+
+async function chooseUri(): Promise<string> {
+  const env = defaultUri();
+  if (env) return env;
+  for (const scheme of registeredDrivers()) {
+    const uri = await (await registry.get(scheme)!()).probe?.();
+    if (uri) return uri;
+  }
+  throw new VirtError(
+    "no-connect",
+    "uri",
+    `no connection URI given and no driver can serve this host: pass one (e.g. -c test:///default) or set ${DEFAULT_URI_ENV}`,
+  );
+}
+
+/**
+ * Opens a connection. Without a URI it uses `VIRTKIT_DEFAULT_URI`, then asks
+ * each driver whether it can serve this host.
+ *
+ * @throws VirtError naming the bad part of the URI, or the unknown driver
+ * @example
+ * ```ts
+ * const conn = await open("test:///default");
+ * ```
+ */
+export async function open(uri?: string): Promise<Connection> {
+  const text = uri === undefined || uri === "" ? await chooseUri() : uri;
+  const parsed = parseUri(text);
+  const scheme = parsed.remote ? "remote" : parsed.driver;
+  const load = registry.get(scheme);
+  if (!load) {
+    if (parsed.remote) {
+      throw new VirtError("no-connect", "uri", `remote connections ('${text}') are not available: no remote driver is registered`);
+    }
+    throw new VirtError(
+      "no-connect",
+      "uri",
+      `unknown driver '${parsed.driver}' in URI '${text}'; available drivers: ${registeredDrivers().join(", ")}`,
+    );
+  }
+  const driver = await load();
+  return new Connection(await driver.open(parsed));
+}
+
+// ---- handles ----------------------------------------------------------------
+
+/** A lifecycle event delivered by {@link Connection.domainEvents}. */
+export interface DomainEvent {
+  /** The domain the event is about. */
+  domain: Domain;
+  /** `VIR_DOMAIN_EVENT_*` type. */
+  event: number;
+  /** Detail number within the type. */
+  detail: number;
+  /** The type's name (`started`, `stopped` ...). */
+  type: string;
+  /** The detail's name (`booted`, `destroyed` ...). */
+  reason: string;
+}
+
+/** Whether `value` passes a pair of opposite filter flags (neither set passes everything). */
+function pass(flags: number, yes: number, no: number, value: boolean): boolean {
+  if (!(flags & (yes | no))) return true;
+  return (flags & (value ? yes : no)) !== 0;
+}
+
+function listFilterMatches(d: DomainSummary, flags: number): boolean {
+  const active = d.id !== -1;
+  const pair = (yes: number, no: number, value: boolean) => pass(flags, yes, no, value);
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE, active)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_PERSISTENT, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, d.persistent)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE, VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, d.managedSave)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_AUTOSTART, VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART, d.autostart)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, d.hasSnapshot)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, d.hasCheckpoint)) return false;
+  const states = VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
+    VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER;
+  if (flags & states) {
+    const bit = d.state === VIR_DOMAIN_RUNNING
+      ? VIR_CONNECT_LIST_DOMAINS_RUNNING
+      : d.state === VIR_DOMAIN_PAUSED
+      ? VIR_CONNECT_LIST_DOMAINS_PAUSED
+      : d.state === VIR_DOMAIN_SHUTOFF
+      ? VIR_CONNECT_LIST_DOMAINS_SHUTOFF
+      : VIR_CONNECT_LIST_DOMAINS_OTHER;
+    if (!(flags & bit)) return false;
+  }
+  return true;
+}
+
+function networkFilterMatches(n: NetworkSummary, flags: number): boolean {
+  const pair = (yes: number, no: number, value: boolean) => pass(flags, yes, no, value);
+  return pair(VIR_CONNECT_LIST_NETWORKS_ACTIVE, VIR_CONNECT_LIST_NETWORKS_INACTIVE, n.active) &&
+    pair(VIR_CONNECT_LIST_NETWORKS_PERSISTENT, VIR_CONNECT_LIST_NETWORKS_TRANSIENT, n.persistent) &&
+    pair(VIR_CONNECT_LIST_NETWORKS_AUTOSTART, VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART, n.autostart);
+}
+
+function checkUuid(uuid: string): string {
+  const hex = uuid.trim().replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new VirtError("invalid-arg", "uri", `invalid UUID '${uuid}'`);
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** An open connection to a driver (libvirt's `virConnect`). */
+export class Connection {
+  #drv: DriverConnection | undefined;
+
+  /** Wraps a driver connection; use {@link open} instead. */
+  constructor(drv: DriverConnection) {
+    this.#drv = drv;
+  }
+
+  /** The driver connection; throws once the connection is closed. */
+  get driver(): DriverConnection {
+    if (!this.#drv) throw new VirtError("invalid-conn", "uri", "the connection is closed");
+    return this.#drv;
+  }
+
+  /** Closes the connection; handles obtained from it stop working. */
+  async close(): Promise<void> {
+    const d = this.#drv;
+    this.#drv = undefined;
+    await d?.close();
+  }
+
+  /** The canonical URI of the connection. */
+  getURI(): Promise<string> {
+    return Promise.resolve(this.driver.uri);
+  }
+
+  /** The hypervisor type (`TEST`, `QEMU` ...). */
+  getType(): Promise<string> {
+    return Promise.resolve(this.driver.type);
+  }
+
+  /** The host name of the hypervisor host. */
+  getHostname(): Promise<string> {
+    return this.driver.hostname();
+  }
+
+  /** The hypervisor version (major * 1e6 + minor * 1e3 + micro). */
+  getVersion(): Promise<number> {
+    return this.driver.hypervisorVersion();
+  }
+
+  /** virtkit's own version in the same encoding. */
+  getLibVersion(): Promise<number> {
+    const [major, minor, micro] = VERSION.split(".").map(Number);
+    return Promise.resolve(major * 1_000_000 + minor * 1000 + micro);
+  }
+
+  /** The host's processors and memory. */
+  getInfo(): Promise<NodeInfo> {
+    return this.driver.nodeInfo();
+  }
+
+  /** The host capabilities XML. */
+  getCapabilities(): Promise<string> {
+    return this.driver.capabilities();
+  }
+
+  /** `[model, doi]` of the host's security driver, or undefined without one. */
+  async getSecurityModel(): Promise<[string, string] | undefined> {
+    const m = await this.driver.securityModel();
+    return m && [m.model, m.doi];
+  }
+
+  /** Whether the connection is open. */
+  isAlive(): Promise<boolean> {
+    return Promise.resolve(this.#drv !== undefined);
+  }
+
+  /** Domains matching `flags` (`VIR_CONNECT_LIST_DOMAINS_*`; 0 lists all). */
+  async listAllDomains(flags = 0): Promise<Domain[]> {
+    const all = await this.driver.listDomains();
+    return all.filter((d) => listFilterMatches(d, flags)).map((d) => new Domain(this, d));
+  }
+
+  /** Domain summaries matching `flags`, for listings that need the state of each. */
+  async listAllDomainSummaries(flags = 0): Promise<DomainSummary[]> {
+    return (await this.driver.listDomains()).filter((d) => listFilterMatches(d, flags));
+  }
+
+  /** The domain called `name`; throws `no-domain` when there is none. */
+  async lookupByName(name: string): Promise<Domain> {
+    return new Domain(this, await this.driver.lookupDomain({ name }));
+  }
+
+  /** The domain with this UUID; throws `invalid-arg` for a malformed UUID, `no-domain` when missing. */
+  async lookupByUUIDString(uuid: string): Promise<Domain> {
+    return new Domain(this, await this.driver.lookupDomain({ uuid: checkUuid(uuid) }));
+  }
+
+  /** The running domain with this id; throws `no-domain` when there is none. */
+  async lookupByID(id: number): Promise<Domain> {
+    return new Domain(this, await this.driver.lookupDomain({ id }));
+  }
+
+  /** Defines (or redefines) a persistent domain from XML. */
+  async defineXML(xml: string): Promise<Domain> {
+    return new Domain(this, await this.driver.defineDomain(xml, 0));
+  }
+
+  /** {@link defineXML} with `VIR_DOMAIN_DEFINE_*` flags. */
+  async defineXMLFlags(xml: string, flags = 0): Promise<Domain> {
+    return new Domain(this, await this.driver.defineDomain(xml, flags));
+  }
+
+  /** Creates and starts a transient domain from XML (`VIR_DOMAIN_START_*` flags). */
+  async createXML(xml: string, flags = 0): Promise<Domain> {
+    return new Domain(this, await this.driver.createDomain(xml, flags));
+  }
+
+  /** Networks matching `flags` (`VIR_CONNECT_LIST_NETWORKS_*`; 0 lists all). */
+  async listAllNetworks(flags = 0): Promise<Network[]> {
+    return (await this.listAllNetworkSummaries(flags)).map((n) => new Network(this, n));
+  }
+
+  /** Network summaries matching `flags`. */
+  async listAllNetworkSummaries(flags = 0): Promise<NetworkSummary[]> {
+    return (await this.driver.listNetworks()).filter((n) => networkFilterMatches(n, flags));
+  }
+
+  /** The network called `name`; throws `no-network` when there is none. */
+  async networkLookupByName(name: string): Promise<Network> {
+    return new Network(this, await this.driver.lookupNetwork({ name }));
+  }
+
+  /** The network with this UUID; throws `no-network` when there is none. */
+  async networkLookupByUUIDString(uuid: string): Promise<Network> {
+    return new Network(this, await this.driver.lookupNetwork({ uuid: checkUuid(uuid) }));
+  }
+
+  /**
+   * Lifecycle events of every domain on this connection, as an async
+   * iterator. Events that happen while nobody awaits are queued; leaving the
+   * `for await` loop (or calling `return()`) unsubscribes.
+   *
+   * @example
+   * ```ts
+   * for await (const e of conn.domainEvents()) {
+   *   console.log(e.domain.name(), e.type, e.reason);
+   *   if (e.type === "stopped") break;
+   * }
+   * ```
+   */
+  domainEvents(): AsyncIterableIterator<DomainEvent> {
+    const queue: DomainEvent[] = [];
+    let wake: ((r: IteratorResult<DomainEvent>) => void) | undefined;
+    let done = false;
+    const unsubscribe = this.driver.subscribe((e) => {
+      const names = DOMAIN_EVENT_NAMES[e.event];
+      const ev: DomainEvent = {
+        domain: new Domain(this, e.domain),
+        event: e.event,
+        detail: e.detail,
+        type: names?.[0] ?? "unknown",
+        reason: names?.[1][e.detail] ?? "unknown",
+      };
+      if (wake) {
+        const w = wake;
+        wake = undefined;
+        w({ value: ev, done: false });
+      } else queue.push(ev);
+    });
+    const finish = (): Promise<IteratorResult<DomainEvent>> => {
+      if (!done) {
+        done = true;
+        unsubscribe();
+        wake?.({ value: undefined, done: true });
+        wake = undefined;
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    return {
+      next: () => {
+        const ev = queue.shift();
+        if (ev) return Promise.resolve({ value: ev, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (wake = resolve));
+      },
+      return: finish,
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
+
+/** A handle on one domain (libvirt's `virDomain`). */
+export class Domain {
+  readonly #conn: Connection;
+  #ref: DomainRef;
+
+  /** Wraps a domain reference; get handles from a {@link Connection}. */
+  constructor(conn: Connection, ref: DomainRef) {
+    this.#conn = conn;
+    this.#ref = { name: ref.name, uuid: ref.uuid, id: ref.id };
+  }
+
+  /** The connection this handle belongs to. */
+  connect(): Connection {
+    return this.#conn;
+  }
+
+  /** The domain's name. */
+  name(): string {
+    return this.#ref.name;
+  }
+
+  /** The domain's UUID in canonical form. */
+  UUIDString(): string {
+    return this.#ref.uuid;
+  }
+
+  /** The runtime id as of the last call through this handle; -1 while inactive. */
+  ID(): number {
+    return this.#ref.id;
+  }
+
+  get #drv(): DriverConnection {
+    return this.#conn.driver;
+  }
+
+  /** Starts a defined domain (`VIR_DOMAIN_START_*` flags). */
+  async create(flags = 0): Promise<void> {
+    this.#ref = await this.#drv.startDomain(this.#ref.uuid, flags);
+  }
+
+  /** Same as {@link create}, under libvirt-python's other name. */
+  createWithFlags(flags = 0): Promise<void> {
+    return this.create(flags);
+  }
+
+  /** Stops the domain at once. */
+  async destroy(flags = 0): Promise<void> {
+    await this.#drv.destroyDomain(this.#ref.uuid, flags);
+    this.#ref.id = -1;
+  }
+
+  /** Asks the guest to shut down. */
+  async shutdown(flags = 0): Promise<void> {
+    await this.#drv.shutdownDomain(this.#ref.uuid, flags);
+    if (!(await this.isActive())) this.#ref.id = -1;
+  }
+
+  /** Asks the guest to reboot. */
+  async reboot(flags = 0): Promise<void> {
+    await this.#drv.rebootDomain(this.#ref.uuid, flags);
+    if (!(await this.isActive())) this.#ref.id = -1;
+  }
+
+  /** Pauses the domain's vCPUs. */
+  suspend(): Promise<void> {
+    return this.#drv.suspendDomain(this.#ref.uuid);
+  }
+
+  /** Resumes a paused domain. */
+  resume(): Promise<void> {
+    return this.#drv.resumeDomain(this.#ref.uuid);
+  }
+
+  /** Removes the persistent definition; a running domain becomes transient. */
+  undefine(flags = 0): Promise<void> {
+    return this.#drv.undefineDomain(this.#ref.uuid, flags);
+  }
+
+  /** Same as {@link undefine}, under libvirt-python's other name. */
+  undefineFlags(flags = 0): Promise<void> {
+    return this.undefine(flags);
+  }
+
+  /** The domain XML (`VIR_DOMAIN_XML_*` flags). */
+  XMLDesc(flags = 0): Promise<string> {
+    return this.#drv.domainXML(this.#ref.uuid, flags);
+  }
+
+  /** State, memory, vCPUs and CPU time. */
+  info(): Promise<DomainInfo> {
+    return this.#drv.domainInfo(this.#ref.uuid);
+  }
+
+  /** `[state, reason]`: `VIR_DOMAIN_*` and its reason number. */
+  state(): Promise<[number, number]> {
+    return this.#drv.domainState(this.#ref.uuid);
+  }
+
+  /** The guest OS type (`hvm`, `linux` ...). */
+  OSType(): Promise<string> {
+    return this.#drv.domainOSType(this.#ref.uuid);
+  }
+
+  /** Marks the domain to start (or not) when the host starts. */
+  setAutostart(autostart: boolean): Promise<void> {
+    return this.#drv.domainSetAutostart(this.#ref.uuid, autostart);
+  }
+
+  /** Whether the domain starts when the host starts. */
+  async autostart(): Promise<boolean> {
+    return (await this.#drv.domainSummary(this.#ref.uuid)).autostart;
+  }
+
+  /** Whether the domain is running or paused. */
+  async isActive(): Promise<boolean> {
+    return (await this.#drv.domainSummary(this.#ref.uuid)).id !== -1;
+  }
+
+  /** Whether the domain has a persistent definition. */
+  async isPersistent(): Promise<boolean> {
+    return (await this.#drv.domainSummary(this.#ref.uuid)).persistent;
+  }
+
+  /** Whether a managed save image exists. */
+  async hasManagedSaveImage(): Promise<boolean> {
+    return (await this.#drv.domainSummary(this.#ref.uuid)).managedSave;
+  }
+
+  /** A vCPU count (`VIR_DOMAIN_AFFECT_*` and `VIR_DOMAIN_VCPU_MAXIMUM` flags). */
+  vcpusFlags(flags = 0): Promise<number> {
+    return this.#drv.domainVcpus(this.#ref.uuid, flags);
+  }
+
+  /** Maximum memory in KiB. */
+  async maxMemory(): Promise<number> {
+    return (await this.info()).maxMem;
+  }
+
+  /** Balloon statistics by name (`actual`, `rss` ...), in KiB. */
+  async memoryStats(): Promise<Record<string, number>> {
+    return Object.fromEntries(await this.#drv.domainMemoryStats(this.#ref.uuid));
+  }
+
+  /** Memory statistics in the driver's order. */
+  memoryStatsList(): Promise<[string, number][]> {
+    return this.#drv.domainMemoryStats(this.#ref.uuid);
+  }
+
+  /** `[label, enforcing]`, or undefined when no security driver labels domains. */
+  securityLabel(): Promise<[string, boolean] | undefined> {
+    return this.#drv.domainSecurityLabel(this.#ref.uuid);
+  }
+
+  /** Identity and list facts in one call. */
+  summary(): Promise<DomainSummary> {
+    return this.#drv.domainSummary(this.#ref.uuid);
+  }
+}
+
+/** A handle on one virtual network (libvirt's `virNetwork`). */
+export class Network {
+  readonly #conn: Connection;
+  readonly #ref: NetworkRef;
+
+  /** Wraps a network reference; get handles from a {@link Connection}. */
+  constructor(conn: Connection, ref: NetworkRef) {
+    this.#conn = conn;
+    this.#ref = { name: ref.name, uuid: ref.uuid };
+  }
+
+  /** The connection this handle belongs to. */
+  connect(): Connection {
+    return this.#conn;
+  }
+
+  /** The network's name. */
+  name(): string {
+    return this.#ref.name;
+  }
+
+  /** The network's UUID in canonical form. */
+  UUIDString(): string {
+    return this.#ref.uuid;
+  }
+
+  /** The network XML (`VIR_NETWORK_XML_INACTIVE` for the persistent config). */
+  XMLDesc(flags = 0): Promise<string> {
+    return this.#conn.driver.networkXML(this.#ref.uuid, flags);
+  }
+
+  /** Whether the network is running. */
+  async isActive(): Promise<boolean> {
+    return (await this.summary()).active;
+  }
+
+  /** Whether the network has a persistent definition. */
+  async isPersistent(): Promise<boolean> {
+    return (await this.summary()).persistent;
+  }
+
+  /** Whether the network starts when the host starts. */
+  async autostart(): Promise<boolean> {
+    return (await this.summary()).autostart;
+  }
+
+  /** The name of the network's bridge device. */
+  bridgeName(): Promise<string> {
+    return this.#conn.driver.networkBridgeName(this.#ref.uuid);
+  }
+
+  /** Identity and list facts in one call. */
+  summary(): Promise<NetworkSummary> {
+    return this.#conn.driver.networkSummary(this.#ref.uuid);
+  }
+}
