@@ -5,6 +5,14 @@
  * leaves out (`lxc.cgroup2.*`, `lxc.init.*`, `lxc.environment`,
  * `lxc.cap.keep`, network `mtu` and `veth.pair`).
  *
+ * Where libvirt's import fails without a word or guesses, this one names the
+ * line: an unknown network type or macvlan mode, a MAC address or CIDR that
+ * does not parse, an `lxc.include`. A key given twice keeps its last value,
+ * as lxc reads it. Without `lxc.rootfs.path` the container shares the host's
+ * root, as it does in lxc and in the LXC driver, so no root filesystem is
+ * written. Lines with no domain equivalent are reported through
+ * `onWarning` (and otherwise dropped, as libvirt does).
+ *
  * The definition is built as domain XML text and handed to the domain
  * parser, so it goes through the same checks and defaults as any other
  * definition.
@@ -16,7 +24,13 @@ import { generateUuid, parseMac, parseUuid } from "../../src/conf/ids.ts";
 import { canonicalIp, parseIp } from "../../src/conf/network/ipaddr.ts";
 import { type DomainDef, parseDomainXml } from "../../src/conf/domain/mod.ts";
 import { XmlWriter } from "../../src/xml/mod.ts";
-import { type LxcEntry, lineError, normalizeLxcKeys, parseLxcConfig } from "./lxc-config.ts";
+import {
+  fstabUnescape,
+  lineError,
+  type LxcEntry,
+  normalizeLxcKeys,
+  parseLxcConfig,
+} from "./lxc-config.ts";
 
 /** Options of {@link lxcConfigToDomain}. */
 export interface LxcImportOptions {
@@ -39,18 +53,54 @@ export const LXC_DEFAULT_MEMORY_KIB = 65536;
 
 /** Container capabilities as the domain XML names them, in libvirt's order. */
 export const LXC_CAPABILITIES = [
-  "audit_control", "audit_write", "block_suspend", "chown", "dac_override", "dac_read_search",
-  "fowner", "fsetid", "ipc_lock", "ipc_owner", "kill", "lease", "linux_immutable", "mac_admin",
-  "mac_override", "mknod", "net_admin", "net_bind_service", "net_broadcast", "net_raw", "setgid",
-  "setfcap", "setpcap", "setuid", "sys_admin", "sys_boot", "sys_chroot", "sys_module", "sys_nice",
-  "sys_pacct", "sys_ptrace", "sys_rawio", "sys_resource", "sys_time", "sys_tty_config", "syslog",
+  "audit_control",
+  "audit_write",
+  "block_suspend",
+  "chown",
+  "dac_override",
+  "dac_read_search",
+  "fowner",
+  "fsetid",
+  "ipc_lock",
+  "ipc_owner",
+  "kill",
+  "lease",
+  "linux_immutable",
+  "mac_admin",
+  "mac_override",
+  "mknod",
+  "net_admin",
+  "net_bind_service",
+  "net_broadcast",
+  "net_raw",
+  "setgid",
+  "setfcap",
+  "setpcap",
+  "setuid",
+  "sys_admin",
+  "sys_boot",
+  "sys_chroot",
+  "sys_module",
+  "sys_nice",
+  "sys_pacct",
+  "sys_ptrace",
+  "sys_rawio",
+  "sys_resource",
+  "sys_time",
+  "sys_tty_config",
+  "syslog",
   "wake_alarm",
 ] as const;
 
 /** Mount points the LXC driver always sets up itself; entries for them are skipped. */
 export const LXC_BASIC_MOUNTS = [
-  "/proc", "/proc/sys", "/proc/sys/net/ipv4", "/proc/sys/net/ipv6", "/sys",
-  "/sys/kernel/security", "/sys/fs/selinux",
+  "/proc",
+  "/proc/sys",
+  "/proc/sys/net/ipv4",
+  "/proc/sys/net/ipv6",
+  "/sys",
+  "/sys/kernel/security",
+  "/sys/fs/selinux",
 ];
 
 /** Network types of `lxc.net.N.type` that the converter knows. */
@@ -164,12 +214,31 @@ interface Collected {
 
 /** Walks the entries once, keeping the last value of single-valued keys as lxc does. */
 function collect(entries: LxcEntry[], warn: (m: string) => void): Collected {
-  const c: Collected = { init: [], initEnv: [], mounts: [], nics: [], uidmap: [], gidmap: [], blkio: [] };
-  const ignore = (e: LxcEntry, why = "no domain equivalent") => warn(`line ${e.line} (${e.written}): ${why}; not converted`);
+  const c: Collected = {
+    init: [],
+    initEnv: [],
+    mounts: [],
+    nics: [],
+    uidmap: [],
+    gidmap: [],
+    blkio: [],
+  };
+  const ignore = (e: LxcEntry, why = "no domain equivalent") =>
+    warn(`line ${e.line} (${e.written}): ${why}; not converted`);
   for (const e of entries) {
     const k = e.key;
-    if (k === "lxc.include") throw lineError(e, "lxc.include is not supported: the converter does not read other files; paste the included lines in place");
-    if (k === "lxc.mount.fstab") throw lineError(e, "an fstab file is not supported: the converter does not read other files; use lxc.mount.entry lines instead");
+    if (k === "lxc.include") {
+      throw lineError(
+        e,
+        "lxc.include is not supported: the converter does not read other files; paste the included lines in place",
+      );
+    }
+    if (k === "lxc.mount.fstab") {
+      throw lineError(
+        e,
+        "an fstab file is not supported: the converter does not read other files; use lxc.mount.entry lines instead",
+      );
+    }
     if (k.startsWith("lxc.net.")) {
       netEntry(c, e, warn);
       continue;
@@ -226,7 +295,11 @@ function collect(entries: LxcEntry[], warn: (m: string) => void): Collected {
         const known = names.filter((n) => {
           if (k === "lxc.cap.keep" && n === "none") return false;
           const ok = (LXC_CAPABILITIES as readonly string[]).includes(n);
-          if (!ok) warn(`line ${e.line} (${e.written}): capability '${n}' is unknown to the domain XML; not converted`);
+          if (!ok) {
+            warn(
+              `line ${e.line} (${e.written}): capability '${n}' is unknown to the domain XML; not converted`,
+            );
+          }
           return ok;
         });
         const prev = k === "lxc.cap.drop" ? c.capDrop : c.capKeep;
@@ -243,27 +316,77 @@ function collect(entries: LxcEntry[], warn: (m: string) => void): Collected {
     throw lineError(c.capKeep.entry, "lxc.cap.keep and lxc.cap.drop cannot both be used");
   }
   if (c.swapOnly) {
-    if (c.memoryKiB === undefined) throw lineError(c.swapOnly, "a swap limit needs a memory limit (memory.max): the domain's swap_hard_limit counts memory plus swap");
+    if (c.memoryKiB === undefined) {
+      throw lineError(
+        c.swapOnly,
+        "a swap limit needs a memory limit (memory.max): the domain's swap_hard_limit counts memory plus swap",
+      );
+    }
     c.swapKiB = (c.swapKiB ?? 0n) + c.memoryKiB;
   }
   for (const [name, list] of [["uid", c.uidmap], ["gid", c.gidmap]] as const) {
     if (list.length && !list.some((m) => m.start === 0n)) {
-      throw lineError(list[0].entry, `no ${name} range maps id 0: libvirt reads 'TYPE A B COUNT' as host id A for container id B, and the container's root (B = 0) must be mapped`);
+      throw lineError(
+        list[0].entry,
+        `no ${name} range maps id 0: libvirt reads 'TYPE A B COUNT' as host id A for container id B, and the container's root (B = 0) must be mapped`,
+      );
     }
   }
   return c;
 }
 
 const ARCH_ALIASES: Record<string, string> = {
-  x86: "i686", i386: "i686", i486: "i686", i586: "i686", amd64: "x86_64", arm64: "aarch64",
-  ppc64el: "ppc64le", powerpc: "ppc", powerpc64: "ppc64", armhf: "armv7l", armel: "armv6l",
+  x86: "i686",
+  i386: "i686",
+  i486: "i686",
+  i586: "i686",
+  amd64: "x86_64",
+  arm64: "aarch64",
+  ppc64el: "ppc64le",
+  powerpc: "ppc",
+  powerpc64: "ppc64",
+  armhf: "armv7l",
+  armel: "armv6l",
 };
 
 const ARCHES = [
-  "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "loongarch64",
-  "m68k", "microblaze", "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc",
-  "parisc", "parisc64", "ppc", "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390",
-  "s390x", "sh4", "sh4eb", "sparc", "sparc64", "unicore32", "x86_64", "xtensa", "xtensaeb",
+  "alpha",
+  "armv6l",
+  "armv7l",
+  "armv7b",
+  "aarch64",
+  "cris",
+  "i686",
+  "ia64",
+  "lm32",
+  "loongarch64",
+  "m68k",
+  "microblaze",
+  "microblazeel",
+  "mips",
+  "mipsel",
+  "mips64",
+  "mips64el",
+  "openrisc",
+  "parisc",
+  "parisc64",
+  "ppc",
+  "ppcle",
+  "ppc64",
+  "ppc64le",
+  "ppcemb",
+  "riscv32",
+  "riscv64",
+  "s390",
+  "s390x",
+  "sh4",
+  "sh4eb",
+  "sparc",
+  "sparc64",
+  "unicore32",
+  "x86_64",
+  "xtensa",
+  "xtensaeb",
 ];
 
 function archName(v: string): string | undefined {
@@ -308,7 +431,9 @@ function size(e: LxcEntry, v: string): bigint {
   const m = /^(\d+)([A-Za-z%]*)$/.exec(v);
   if (!m) throw lineError(e, `cannot read the size '${v}'`);
   const unit = m[2];
-  if (unit === "%") throw lineError(e, `a relative size ('${v}') cannot be converted; give an absolute size`);
+  if (unit === "%") {
+    throw lineError(e, `a relative size ('${v}') cannot be converted; give an absolute size`);
+  }
   let scale = 1n;
   if (unit !== "" && !/^(b|bytes?)$/i.test(unit)) {
     const p = "kmgtpe".indexOf(unit[0].toLowerCase());
@@ -328,7 +453,9 @@ function limitKiB(e: LxcEntry): bigint | undefined {
 }
 
 function blkioDevice(c: Collected, e: LxcEntry, majMin: string): Blkio {
-  if (!/^\d+:\d+$/.test(majMin)) throw lineError(e, `'${majMin}' is not a MAJOR:MINOR device number`);
+  if (!/^\d+:\d+$/.test(majMin)) {
+    throw lineError(e, `'${majMin}' is not a MAJOR:MINOR device number`);
+  }
   const path = `/dev/block/${majMin}`;
   let d = c.blkio.find((x) => x.path === path);
   if (!d) c.blkio.push(d = { path });
@@ -368,7 +495,9 @@ function cgroupEntry(c: Collected, e: LxcEntry): boolean {
       c.period = uint(e, e.value);
       return true;
     case "2:cpu.max":
-      if (parts.length < 1 || parts.length > 2) throw lineError(e, `expected 'QUOTA [PERIOD]', found '${e.value}'`);
+      if (parts.length < 1 || parts.length > 2) {
+        throw lineError(e, `expected 'QUOTA [PERIOD]', found '${e.value}'`);
+      }
       c.quota = parts[0] === "max" ? -1n : uint(e, parts[0]);
       if (parts[1] !== undefined) c.period = uint(e, parts[1]);
       return true;
@@ -392,15 +521,27 @@ function cgroupEntry(c: Collected, e: LxcEntry): boolean {
         if (parts.length > 2) throw lineError(e, `expected 'default WEIGHT', found '${e.value}'`);
         return true;
       }
-      if (parts.length !== 2) throw lineError(e, `expected 'MAJOR:MINOR WEIGHT', found '${e.value}'`);
+      if (parts.length !== 2) {
+        throw lineError(e, `expected 'MAJOR:MINOR WEIGHT', found '${e.value}'`);
+      }
       blkioDevice(c, e, parts[0]).weight = uint(e, parts[1]);
       return true;
     case "2:io.max": {
-      if (parts.length < 2) throw lineError(e, `expected 'MAJOR:MINOR rbps=N wbps=N riops=N wiops=N', found '${e.value}'`);
+      if (parts.length < 2) {
+        throw lineError(
+          e,
+          `expected 'MAJOR:MINOR rbps=N wbps=N riops=N wiops=N', found '${e.value}'`,
+        );
+      }
       const d = blkioDevice(c, e, parts[0]);
       for (const p of parts.slice(1)) {
         const m = /^(rbps|wbps|riops|wiops)=(\d+|max)$/.exec(p);
-        if (!m) throw lineError(e, `cannot read '${p}', expected rbps=, wbps=, riops= or wiops= with a number or 'max'`);
+        if (!m) {
+          throw lineError(
+            e,
+            `cannot read '${p}', expected rbps=, wbps=, riops= or wiops= with a number or 'max'`,
+          );
+        }
         const n = m[2] === "max" ? undefined : BigInt(m[2]);
         if (m[1] === "rbps") d.readBytesSec = n;
         else if (m[1] === "wbps") d.writeBytesSec = n;
@@ -431,8 +572,11 @@ function cgroupEntry(c: Collected, e: LxcEntry): boolean {
  */
 function mountEntry(e: LxcEntry): Fs | string {
   const f = e.value.split(/[ \t]+/).filter((p) => p !== "");
-  if (f.length < 4) throw lineError(e, `expected 'SOURCE TARGET TYPE OPTIONS [DUMP PASS]', found '${e.value}'`);
-  const [source, dst, type, optText] = f;
+  if (f.length < 4) {
+    throw lineError(e, `expected 'SOURCE TARGET TYPE OPTIONS [DUMP PASS]', found '${e.value}'`);
+  }
+  const [source, dst] = f.slice(0, 2).map(fstabUnescape);
+  const [type, optText] = f.slice(2, 4);
   const target = dst.startsWith("/") ? dst : `/${dst}`;
   if (LXC_BASIC_MOUNTS.includes(target)) return `${target} is always mounted by the LXC driver`;
   const options = optText.split(",");
@@ -451,12 +595,26 @@ function idmapEntry(c: Collected, e: LxcEntry): void {
   const m = /^([ug])\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(e.value);
   if (!m) throw lineError(e, `expected 'u|g ID ID COUNT', found '${e.value}'`);
   // libvirt's reading: the first number is the target (host) id, the second the start.
-  (m[1] === "u" ? c.uidmap : c.gidmap).push({ target: BigInt(m[2]), start: BigInt(m[3]), count: BigInt(m[4]), entry: e });
+  (m[1] === "u" ? c.uidmap : c.gidmap).push({
+    target: BigInt(m[2]),
+    start: BigInt(m[3]),
+    count: BigInt(m[4]),
+    entry: e,
+  });
 }
 
 const NET_KEYS = [
-  "type", "link", "hwaddr", "flags", "name", "mtu", "veth.pair", "macvlan.mode", "vlan.id",
-  "ipv4.gateway", "ipv6.gateway",
+  "type",
+  "link",
+  "hwaddr",
+  "flags",
+  "name",
+  "mtu",
+  "veth.pair",
+  "macvlan.mode",
+  "vlan.id",
+  "ipv4.gateway",
+  "ipv6.gateway",
 ];
 
 function netEntry(c: Collected, e: LxcEntry, warn: (m: string) => void): void {
@@ -466,7 +624,9 @@ function netEntry(c: Collected, e: LxcEntry, warn: (m: string) => void): void {
   let nic = c.nics.find((n) => n.index === index);
   if (!nic) c.nics.push(nic = { index, fields: new Map(), ips: [] });
   const suffix = m[2];
-  if (suffix === "ipv4" || suffix === "ipv4.address" || suffix === "ipv6" || suffix === "ipv6.address") {
+  if (
+    suffix === "ipv4" || suffix === "ipv4.address" || suffix === "ipv6" || suffix === "ipv6.address"
+  ) {
     nic.ips.push(cidr(e, suffix.startsWith("ipv4") ? "ipv4" : "ipv6"));
   } else if (NET_KEYS.includes(suffix)) {
     nic.fields.set(suffix, e);
@@ -481,22 +641,35 @@ function cidr(e: LxcEntry, family: "ipv4" | "ipv6"): Ip {
   const ip = m ? parseIp(m[1]) : undefined;
   const prefix = m ? Number(m[2]) : NaN;
   if (!m || !ip || ip.family !== family || prefix > (family === "ipv4" ? 32 : 128)) {
-    throw lineError(e, `'${e.value}' is not an ${family === "ipv4" ? "IPv4" : "IPv6"} address with a prefix (ADDRESS/PREFIX)`);
+    throw lineError(
+      e,
+      `'${e.value}' is not an ${
+        family === "ipv4" ? "IPv4" : "IPv6"
+      } address with a prefix (ADDRESS/PREFIX)`,
+    );
   }
   return { address: canonicalIp(m[1])!, family, prefix };
 }
 
 function randomMac(e: LxcEntry): string {
   // lxc fills 'x' digits with random ones; so do we.
-  const filled = e.value.replace(/x/g, () => "0123456789abcdef"[crypto.getRandomValues(new Uint8Array(1))[0] & 15]);
+  const filled = e.value.replace(
+    /x/g,
+    () => "0123456789abcdef"[crypto.getRandomValues(new Uint8Array(1))[0] & 15],
+  );
   const mac = parseMac(filled);
   if (!mac) throw lineError(e, `'${e.value}' is not a MAC address`);
   return mac;
 }
 
 function writeDomain(c: Collected, uuid: string): string {
-  if (c.name === undefined || c.name === "") throw new VirtError("config-unsupported", "lxc", "the config sets no container name (lxc.uts.name)");
-  if (!c.rootfs) throw new VirtError("config-unsupported", "lxc", "the config sets no root filesystem (lxc.rootfs.path)");
+  if (c.name === undefined || c.name === "") {
+    throw new VirtError(
+      "config-unsupported",
+      "lxc",
+      "the config sets no container name (lxc.uts.name)",
+    );
+  }
   const w = new XmlWriter();
   w.block("domain", [["type", "lxc"]], (w) => {
     w.text("name", c.name);
@@ -510,14 +683,21 @@ function writeDomain(c: Collected, uuid: string): string {
       if (c.softKiB !== undefined) w.text("soft_limit", String(c.softKiB), [["unit", "KiB"]]);
       if (c.swapKiB !== undefined) w.text("swap_hard_limit", String(c.swapKiB), [["unit", "KiB"]]);
     });
-    w.text("vcpu", 1, [["placement", "static"], ["cpuset", c.cpus ? formatBitmap(c.cpus) : undefined]]);
+    w.text("vcpu", 1, [["placement", "static"], [
+      "cpuset",
+      c.cpus ? formatBitmap(c.cpus) : undefined,
+    ]]);
     w.group("cputune", null, (w) => {
       if (c.shares !== undefined) w.text("shares", String(c.shares));
       if (c.period) w.text("period", String(c.period));
       if (c.quota) w.text("quota", String(c.quota));
     });
     if (c.mems) {
-      w.elem("numatune", null, (w) => w.elem("memory", [["mode", "strict"], ["nodeset", formatBitmap(c.mems!)]]));
+      w.elem(
+        "numatune",
+        null,
+        (w) => w.elem("memory", [["mode", "strict"], ["nodeset", formatBitmap(c.mems!)]]),
+      );
     }
     w.elem("os", null, (w) => {
       w.text("type", "exe", [["arch", c.arch]]);
@@ -544,13 +724,19 @@ function writeDomain(c: Collected, uuid: string): string {
     w.text("on_crash", "destroy");
     w.block("devices", null, (w) => {
       w.text("emulator", LXC_EMULATOR);
-      writeFilesystem(w, rootFs(c.rootfs!));
+      // Without a root filesystem the container shares the host's, in lxc and in the LXC driver alike.
+      if (c.rootfs) writeFilesystem(w, rootFs(c.rootfs));
       for (const fs of c.mounts) writeFilesystem(w, fs);
       const hostdevs = c.nics.filter((n) => !writeInterface(w, n));
-      for (const nic of hostdevs) writeHostdev(w, nic);
       for (let i = 0; i < (c.ttys ?? 0); i++) {
-        w.elem("console", [["type", "pty"]], (w) => w.elem("target", [["type", "lxc"], ["port", i]]));
+        w.elem(
+          "console",
+          [["type", "pty"]],
+          (w) => w.elem("target", [["type", "lxc"], ["port", i]]),
+        );
       }
+      // libvirt's device order puts host devices after consoles.
+      for (const nic of hostdevs) writeHostdev(w, nic);
     });
   });
   return w.toString();
@@ -561,10 +747,18 @@ function rootFs(e: LxcEntry): Fs {
   let path = e.value;
   if (m) {
     if (m[1] === "dir" || m[1] === "btrfs" || m[1] === "lvm") path = m[2];
-    else throw lineError(e, `the '${m[1]}' root filesystem backend is not supported; use a directory or a block device`);
+    else {throw lineError(
+        e,
+        `the '${m[1]}' root filesystem backend is not supported; use a directory or a block device`,
+      );}
   }
   if (path === "") throw lineError(e, "an empty root filesystem path");
-  return { type: path.startsWith("/dev/") ? "block" : "mount", source: path, target: "/", readonly: false };
+  return {
+    type: path.startsWith("/dev/") ? "block" : "mount",
+    source: path,
+    target: "/",
+    readonly: false,
+  };
 }
 
 function writeFilesystem(w: XmlWriter, fs: Fs): void {
@@ -580,7 +774,9 @@ function writeBlkio(w: XmlWriter, c: Collected): void {
   w.group("blkiotune", null, (w) => {
     if (c.blkioWeight) w.text("weight", String(c.blkioWeight));
     for (const d of c.blkio) {
-      if (!d.weight && !d.readIopsSec && !d.writeIopsSec && !d.readBytesSec && !d.writeBytesSec) continue;
+      if (!d.weight && !d.readIopsSec && !d.writeIopsSec && !d.readBytesSec && !d.writeBytesSec) {
+        continue;
+      }
       w.elem("device", null, (w) => {
         w.text("path", d.path);
         if (d.weight) w.text("weight", String(d.weight));
@@ -595,24 +791,40 @@ function writeBlkio(w: XmlWriter, c: Collected): void {
 
 function writeIdmap(w: XmlWriter, c: Collected): void {
   if (!c.uidmap.length && !c.gidmap.length) return;
-  const sorted = (l: IdMap[]) => [...l].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const sorted = (l: IdMap[]) =>
+    [...l].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   w.elem("idmap", null, (w) => {
     for (const [name, list] of [["uid", c.uidmap], ["gid", c.gidmap]] as const) {
-      for (const m of sorted(list)) w.elem(name, [["start", String(m.start)], ["target", String(m.target)], ["count", String(m.count)]]);
+      for (const m of sorted(list)) {
+        w.elem(name, [["start", String(m.start)], ["target", String(m.target)], [
+          "count",
+          String(m.count),
+        ]]);
+      }
     }
   });
 }
 
 function writeIpInfo(w: XmlWriter, nic: Nic): void {
-  for (const ip of nic.ips) w.elem("ip", [["address", ip.address], ["family", ip.family], ["prefix", ip.prefix]]);
+  for (const ip of nic.ips) {
+    w.elem("ip", [["address", ip.address], ["family", ip.family], ["prefix", ip.prefix]]);
+  }
   for (const family of ["ipv4", "ipv6"] as const) {
     const gw = nic.fields.get(`${family}.gateway`);
     if (!gw) continue;
     const addr = parseIp(gw.value);
     if (!addr || addr.family !== family) {
-      throw lineError(gw, `'${gw.value}' is not an ${family === "ipv4" ? "IPv4" : "IPv6"} address ('auto' and 'dev' gateways cannot be converted)`);
+      throw lineError(
+        gw,
+        `'${gw.value}' is not an ${
+          family === "ipv4" ? "IPv4" : "IPv6"
+        } address ('auto' and 'dev' gateways cannot be converted)`,
+      );
     }
-    w.elem("route", [["family", family], ["address", family === "ipv4" ? "0.0.0.0" : "::"], ["gateway", canonicalIp(gw.value)]]);
+    w.elem("route", [["family", family], ["address", family === "ipv4" ? "0.0.0.0" : "::"], [
+      "gateway",
+      canonicalIp(gw.value),
+    ]]);
   }
 }
 
@@ -620,7 +832,9 @@ function writeIpInfo(w: XmlWriter, nic: Nic): void {
 function writeHostdev(w: XmlWriter, nic: Nic): void {
   const typeEntry = nic.fields.get("type")!;
   const link = nic.fields.get("link")?.value;
-  if (!link) throw lineError(typeEntry, `a '${typeEntry.value}' network needs lxc.net.${nic.index}.link`);
+  if (!link) {
+    throw lineError(typeEntry, `a '${typeEntry.value}' network needs lxc.net.${nic.index}.link`);
+  }
   const vlan = nic.fields.get("vlan.id")?.value;
   const iface = typeEntry.value === "vlan" && vlan ? `${link}.${vlan}` : link;
   w.elem("hostdev", [["mode", "capabilities"], ["type", "net"]], (w) => {
@@ -639,17 +853,25 @@ function writeInterface(w: XmlWriter, nic: Nic): boolean {
   const type = typeEntry?.value;
   if (type === undefined || type === "" || type === "none" || type === "empty") return true;
   if (!(LXC_NET_TYPES as readonly string[]).includes(type)) {
-    throw lineError(typeEntry!, `unknown network type '${type}', expected one of: ${LXC_NET_TYPES.join(", ")}`);
+    throw lineError(
+      typeEntry!,
+      `unknown network type '${type}', expected one of: ${LXC_NET_TYPES.join(", ")}`,
+    );
   }
   if (type === "phys" || type === "vlan") return false;
   const link = f("link");
-  if (type === "macvlan" && !link) throw lineError(typeEntry!, `a 'macvlan' network needs lxc.net.${nic.index}.link`);
+  if (type === "macvlan" && !link) {
+    throw lineError(typeEntry!, `a 'macvlan' network needs lxc.net.${nic.index}.link`);
+  }
   const kind = type === "macvlan" ? "direct" : link ? "bridge" : "ethernet";
   const hw = nic.fields.get("hwaddr");
   const modeEntry = nic.fields.get("macvlan.mode");
   const mode = modeEntry?.value ?? "private";
   if (type === "macvlan" && !(LXC_MACVLAN_MODES as readonly string[]).includes(mode)) {
-    throw lineError(modeEntry!, `unknown macvlan mode '${mode}', expected one of: ${LXC_MACVLAN_MODES.join(", ")}`);
+    throw lineError(
+      modeEntry!,
+      `unknown macvlan mode '${mode}', expected one of: ${LXC_MACVLAN_MODES.join(", ")}`,
+    );
   }
   const mtuEntry = nic.fields.get("mtu");
   const mtu = mtuEntry ? uint(mtuEntry, mtuEntry.value) : undefined;

@@ -50,11 +50,19 @@ export function parseLxcConfig(text: string): LxcEntry[] {
     const line = i + 1;
     const eq = raw.indexOf("=");
     if (eq < 0) {
-      throw new VirtError("config-unsupported", "lxc", `line ${line}: expected 'key = value', found '${raw}'`);
+      throw new VirtError(
+        "config-unsupported",
+        "lxc",
+        `line ${line}: expected 'key = value', found '${raw}'`,
+      );
     }
     const key = raw.slice(0, eq).trim();
     if (!KEY.test(key)) {
-      throw new VirtError("config-unsupported", "lxc", `line ${line}: invalid key '${key}', lxc keys look like 'lxc.section.name'`);
+      throw new VirtError(
+        "config-unsupported",
+        "lxc",
+        `line ${line}: invalid key '${key}', lxc keys look like 'lxc.section.name'`,
+      );
     }
     entries.push({ key, value: unquote(raw.slice(eq + 1).trim()), line, written: key });
   }
@@ -62,7 +70,9 @@ export function parseLxcConfig(text: string): LxcEntry[] {
 }
 
 function unquote(v: string): string {
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
+    return v.slice(1, -1);
+  }
   return v;
 }
 
@@ -120,10 +130,21 @@ export function normalizeLxcKeys(entries: readonly LxcEntry[]): LxcEntry[] {
   });
 }
 
-/** One line to write: a key and value, or a comment (key undefined). */
+/** One line to write: a `key = value` pair, or a `# comment`. */
 export type LxcLine = { key: string; value: string | number } | { comment: string };
 
 /** Writes config lines as text, `key = value` each, ending with a newline. */
 export function formatLxcConfig(lines: readonly LxcLine[]): string {
-  return lines.map((l) => ("comment" in l ? `# ${l.comment}` : `${l.key} = ${l.value}`)).join("\n") + "\n";
+  const text = lines.map((l) => ("comment" in l ? `# ${l.comment}` : `${l.key} = ${l.value}`));
+  return text.join("\n") + "\n";
+}
+
+/** Escapes a path for an fstab field (`lxc.mount.entry`): blanks and backslashes as octal. */
+export function fstabEscape(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+/** Reads the octal escapes (`\040` for a space) of an fstab field. */
+export function fstabUnescape(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
 }

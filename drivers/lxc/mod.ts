@@ -5,8 +5,26 @@
  * @module
  */
 export {
-  LXC_BASIC_MOUNTS, LXC_CAPABILITIES, LXC_DEFAULT_MEMORY_KIB, LXC_EMULATOR, LXC_MACVLAN_MODES, LXC_NET_TYPES,
-  lxcConfigToDomain, lxcConfigToDomainXml, type LxcImportOptions,
+  LXC_BASIC_MOUNTS,
+  LXC_CAPABILITIES,
+  LXC_DEFAULT_MEMORY_KIB,
+  LXC_EMULATOR,
+  LXC_MACVLAN_MODES,
+  LXC_NET_TYPES,
+  lxcConfigToDomain,
+  lxcConfigToDomainXml,
+  type LxcImportOptions,
 } from "./from-config.ts";
-export { domainToLxcConfig, domainXmlToLxcConfig, type LxcExportOptions, type LxcExportResult } from "./to-config.ts";
-export { formatLxcConfig, type LxcEntry, type LxcLine, normalizeLxcKeys, parseLxcConfig } from "./lxc-config.ts";
+export {
+  domainToLxcConfig,
+  domainXmlToLxcConfig,
+  type LxcExportOptions,
+  type LxcExportResult,
+} from "./to-config.ts";
+export {
+  formatLxcConfig,
+  type LxcEntry,
+  type LxcLine,
+  normalizeLxcKeys,
+  parseLxcConfig,
+} from "./lxc-config.ts";

@@ -10,7 +10,7 @@ import { type DomainDef, formatDomainXml } from "../../src/conf/domain/mod.ts";
 import { parseXml, XmlReader } from "../../src/xml/mod.ts";
 import { elementChildren, type XmlElement } from "../../src/xml/tree.ts";
 import { unitScale } from "../../src/conf/units.ts";
-import { formatLxcConfig, type LxcLine } from "./lxc-config.ts";
+import { formatLxcConfig, fstabEscape, type LxcLine } from "./lxc-config.ts";
 import { LXC_CAPABILITIES, LXC_DEFAULT_MEMORY_KIB, LXC_MACVLAN_MODES } from "./from-config.ts";
 
 /** Options of {@link domainToLxcConfig}. */
@@ -67,7 +67,11 @@ export function domainXmlToLxcConfig(xml: string, opts: LxcExportOptions = {}): 
   const r = new XmlReader(root, "lxc");
   if (root.name !== "domain") throw r.error("expected a <domain>");
   const type = r.attr("type");
-  if (type !== "lxc") throw r.error(`a '${type}' domain is not a container; only type='lxc' converts to an lxc config`);
+  if (type !== "lxc") {
+    throw r.error(
+      `a '${type}' domain is not a container; only type='lxc' converts to an lxc config`,
+    );
+  }
   const out = new Writer(opts.cgroup ?? "v1");
   out.comment(`Container '${r.childText("name") ?? ""}', written by virtkit from its domain XML`);
   general(r, out);
@@ -84,11 +88,17 @@ class Writer {
   readonly lines: LxcLine[] = [];
   readonly warnings: string[] = [];
   constructor(readonly cgroup: "v1" | "v2") {}
+  /** Adds `key = value`; a value spanning lines cannot be written and is reported. */
   set(key: string, value: string | number | bigint): void {
-    this.lines.push({ key, value: String(value) });
+    const v = String(value);
+    if (/[\r\n]/.test(v)) {
+      this.warnings.push(
+        `${key}: the value has a line break, which a config line cannot hold; not converted`,
+      );
+    } else this.lines.push({ key, value: v });
   }
   comment(text: string): void {
-    this.lines.push({ comment: text });
+    this.lines.push({ comment: text.replace(/[\r\n]+/g, " ") });
   }
   warn(r: XmlReader, message: string): void {
     this.warnings.push(`<${r.name}> at line ${r.el.line}: ${message}`);
@@ -113,7 +123,12 @@ function isDefault(r: XmlReader, name: string, value: string): boolean {
 function general(r: XmlReader, out: Writer): void {
   out.set("lxc.uts.name", r.childText("name") ?? "");
   r.child("uuid");
-  for (const [name, value] of [["on_poweroff", "destroy"], ["on_reboot", "restart"], ["on_crash", "destroy"]]) {
+  for (
+    const [name, value] of [["on_poweroff", "destroy"], ["on_reboot", "restart"], [
+      "on_crash",
+      "destroy",
+    ]]
+  ) {
     isDefault(r, name, value);
   }
   const clock = r.child("clock");
@@ -132,7 +147,9 @@ function general(r: XmlReader, out: Writer): void {
     if (init !== undefined && (init !== "/sbin/init" || args.length)) {
       out.set("lxc.init.cmd", [init, ...args].map(quoteArg).join(" "));
     }
-    for (const e of os.children("initenv")) out.set("lxc.environment", `${e.attr("name")}=${e.text()}`);
+    for (const e of os.children("initenv")) {
+      out.set("lxc.environment", `${e.attr("name")}=${e.text()}`);
+    }
     const dir = os.childText("initdir");
     if (dir !== undefined) out.set("lxc.init.cwd", dir);
     for (const [el, key] of [["inituser", "lxc.init.uid"], ["initgroup", "lxc.init.gid"]]) {
@@ -150,7 +167,10 @@ function security(r: XmlReader, out: Writer): void {
   if (idmap) {
     for (const m of idmap.elements()) {
       if (m.name !== "uid" && m.name !== "gid") continue;
-      out.set("lxc.idmap", `${m.name[0]} ${m.attr("target")} ${m.attr("start")} ${m.attr("count")}`);
+      out.set(
+        "lxc.idmap",
+        `${m.name[0]} ${m.attr("target")} ${m.attr("start")} ${m.attr("count")}`,
+      );
     }
   }
   const features = r.child("features");
@@ -165,7 +185,8 @@ function capabilities(features: XmlReader | undefined, out: Writer): void {
   const caps = features?.child("capabilities");
   const policy = caps?.attr("policy") ?? "default";
   if (!caps || policy === "default") {
-    const note = "libvirt's default capability policy drops a few capabilities and lxc has no such default; written as policy 'allow'";
+    const note =
+      "libvirt's default capability policy drops a few capabilities and lxc has no such default; written as policy 'allow'";
     if (caps) out.warn(caps, note);
     else out.warnings.push(`<features>: ${note}`);
   }
@@ -183,15 +204,23 @@ function capabilities(features: XmlReader | undefined, out: Writer): void {
 }
 
 function kib(r: XmlReader): bigint {
-  const scale = unitScale(r.attr("unit") ?? "KiB") ?? 1024;
-  return (BigInt(r.text().trim()) * BigInt(scale)) / 1024n;
+  return scaledKiB(r, r.text().trim(), r.attr("unit") ?? "KiB");
+}
+
+/** A size with a unit, in KiB (rounded down, as lxc's byte values divide back). */
+function scaledKiB(r: XmlReader, value: string, unit: string): bigint {
+  const scale = unitScale(unit);
+  if (!/^\d+$/.test(value) || scale === undefined) throw r.error(`invalid size '${value}' ${unit}`);
+  return (BigInt(value) * BigInt(scale)) / 1024n;
 }
 
 function resources(r: XmlReader, out: Writer): void {
   const memEl = r.child("memory");
   const total = memEl ? kib(memEl) : BigInt(LXC_DEFAULT_MEMORY_KIB);
   const cur = r.child("currentMemory");
-  if (cur && kib(cur) !== total) out.warn(cur, "lxc has no balloon; only the memory limit is written");
+  if (cur && kib(cur) !== total) {
+    out.warn(cur, "lxc has no balloon; only the memory limit is written");
+  }
   const memtune = r.child("memtune");
   const hardEl = memtune?.child("hard_limit");
   const hard = hardEl ? kib(hardEl) : undefined;
@@ -199,20 +228,31 @@ function resources(r: XmlReader, out: Writer): void {
     out.warn(memEl, "lxc has a single memory limit; hard_limit is written and this size is not");
   }
   const limit = hard ?? (total === BigInt(LXC_DEFAULT_MEMORY_KIB) ? undefined : total);
-  if (limit !== undefined) out.cg("memory.limit_in_bytes", "memory.max", limit * 1024n, hardEl ?? memEl!);
+  if (limit !== undefined) {
+    out.cg("memory.limit_in_bytes", "memory.max", limit * 1024n, hardEl ?? memEl!);
+  }
   const soft = memtune?.child("soft_limit");
   if (soft) out.cg("memory.soft_limit_in_bytes", "memory.high", kib(soft) * 1024n, soft);
   const swap = memtune?.child("swap_hard_limit");
   if (swap) {
-    if (out.cgroup === "v1") out.cg("memory.memsw.limit_in_bytes", undefined, kib(swap) * 1024n, swap);
-    else if (limit === undefined || kib(swap) < limit) out.warn(swap, "cgroup v2 limits swap on top of a memory limit, and there is none below this one; not converted");
-    else out.set("lxc.cgroup2.memory.swap.max", (kib(swap) - limit) * 1024n);
+    if (out.cgroup === "v1") {
+      out.cg("memory.memsw.limit_in_bytes", undefined, kib(swap) * 1024n, swap);
+    } else if (limit === undefined || kib(swap) < limit) {
+      out.warn(
+        swap,
+        "cgroup v2 limits swap on top of a memory limit, and there is none below this one; not converted",
+      );
+    } else out.set("lxc.cgroup2.memory.swap.max", (kib(swap) - limit) * 1024n);
   }
 
   const vcpu = r.child("vcpu");
   if (vcpu) {
-    if (vcpu.text().trim() !== "1") out.warn(vcpu, "lxc has no vCPU count (the container sees the host's CPUs); not converted");
-    if (vcpu.attr("placement") === "auto") out.warn(vcpu, "automatic placement has no lxc equivalent; not converted");
+    if (vcpu.text().trim() !== "1") {
+      out.warn(vcpu, "lxc has no vCPU count (the container sees the host's CPUs); not converted");
+    }
+    if (vcpu.attr("placement") === "auto") {
+      out.warn(vcpu, "automatic placement has no lxc equivalent; not converted");
+    }
     vcpu.attr("current");
     const cpuset = vcpu.attr("cpuset");
     if (cpuset) out.cg("cpuset.cpus", "cpuset.cpus", cpuset, vcpu);
@@ -230,7 +270,12 @@ function resources(r: XmlReader, out: Writer): void {
       if (shares && (Number(shares) < 1 || Number(shares) > 10000)) {
         out.warn(cputune.child("shares")!, "cgroup v2 cpu.weight takes 1 to 10000; not converted");
       } else if (shares) out.set("lxc.cgroup2.cpu.weight", shares);
-      if (quota || period) out.set("lxc.cgroup2.cpu.max", `${!quota || quota.startsWith("-") ? "max" : quota}${period ? ` ${period}` : ""}`);
+      if (quota || period) {
+        out.set(
+          "lxc.cgroup2.cpu.max",
+          `${!quota || quota.startsWith("-") ? "max" : quota}${period ? ` ${period}` : ""}`,
+        );
+      }
     }
   }
   const numatune = r.child("numatune");
@@ -247,12 +292,17 @@ function resources(r: XmlReader, out: Writer): void {
 function blkio(b: XmlReader | undefined, out: Writer): void {
   if (!b) return;
   const weight = b.childText("weight");
-  if (weight) out.cg("blkio.weight", "io.weight", out.cgroup === "v1" ? weight : `default ${weight}`, b);
+  if (weight) {
+    out.cg("blkio.weight", "io.weight", out.cgroup === "v1" ? weight : `default ${weight}`, b);
+  }
   for (const d of b.children("device")) {
     const path = d.childText("path") ?? "";
     const m = /^\/dev\/block\/(\d+:\d+)$/.exec(path);
     if (!m) {
-      out.warn(d, `lxc names devices by MAJOR:MINOR and '${path}' is not /dev/block/MAJOR:MINOR; not converted`);
+      out.warn(
+        d,
+        `lxc names devices by MAJOR:MINOR and '${path}' is not /dev/block/MAJOR:MINOR; not converted`,
+      );
       d.el.used = false;
       continue;
     }
@@ -295,7 +345,9 @@ function devices(r: XmlReader, out: Writer): LxcLine[][] {
       }
       case "interface":
       case "hostdev": {
-        const lines = d.name === "interface" ? iface(d, out, nets.length) : hostdev(d, out, nets.length);
+        const lines = d.name === "interface"
+          ? iface(d, out, nets.length)
+          : hostdev(d, out, nets.length);
         if (lines) nets.push(lines);
         break;
       }
@@ -336,16 +388,19 @@ function filesystem(d: XmlReader, out: Writer, rootFree: boolean): string | unde
     }
     return "root";
   }
-  const rel = target.replace(/^\/+/, "");
+  const rel = fstabEscape(target.replace(/^\/+/, ""));
   if (type === "ram") {
-    const usage = BigInt(src.attr("usage") ?? "0") * BigInt(unitScale(src.attr("units") ?? "KiB") ?? 1024) / 1024n;
+    const usage = scaledKiB(src, src.attr("usage") ?? "", src.attr("units") ?? "KiB");
     return `tmpfs ${rel} tmpfs size=${usage}k${readonly ? ",ro" : ""} 0 0`;
   }
   if (type === "block") {
-    out.warn(d, "lxc needs the filesystem type of a block device; the entry says 'auto', replace it with the real type");
-    return `${src.attr("dev")} ${rel} auto ${readonly ? "ro" : "defaults"} 0 0`;
+    out.warn(
+      d,
+      "lxc needs the filesystem type of a block device; the entry says 'auto', replace it with the real type",
+    );
+    return `${fstabEscape(src.attr("dev") ?? "")} ${rel} auto ${readonly ? "ro" : "defaults"} 0 0`;
   }
-  return `${src.attr("dir")} ${rel} none bind${readonly ? ",ro" : ""} 0 0`;
+  return `${fstabEscape(src.attr("dir") ?? "")} ${rel} none bind${readonly ? ",ro" : ""} 0 0`;
 }
 
 /** The address and gateway lines of an interface or host device. */
@@ -358,13 +413,22 @@ function ipLines(d: XmlReader, key: (k: string) => string, out: Writer): LxcLine
       ip.el.used = false;
       continue;
     }
-    lines.push({ key: key(`${ip.attr("family") === "ipv6" || ip.attr("address")!.includes(":") ? "ipv6" : "ipv4"}.address`), value: `${ip.attr("address")}/${prefix}` });
+    lines.push({
+      key: key(
+        `${
+          ip.attr("family") === "ipv6" || ip.attr("address")!.includes(":") ? "ipv6" : "ipv4"
+        }.address`,
+      ),
+      value: `${ip.attr("address")}/${prefix}`,
+    });
   }
   for (const rt of d.children("route")) {
     const family = rt.attr("family") ?? "ipv4";
     const any = family === "ipv6" ? "::" : "0.0.0.0";
     const prefix = rt.attr("prefix");
-    if (rt.attr("address") !== any || (prefix !== undefined && prefix !== "0") || !rt.attr("gateway")) {
+    if (
+      rt.attr("address") !== any || (prefix !== undefined && prefix !== "0") || !rt.attr("gateway")
+    ) {
       out.warn(rt, "lxc only has a default gateway; this route is not converted");
       rt.el.used = false;
       continue;
@@ -389,10 +453,16 @@ function iface(d: XmlReader, out: Writer, index: number): LxcLine[] | undefined 
       d.el.used = false;
       return undefined;
     }
-    lines.push({ key: key("type"), value: "macvlan" }, { key: key("link"), value: src?.attr("dev") ?? "" });
+    lines.push({ key: key("type"), value: "macvlan" }, {
+      key: key("link"),
+      value: src?.attr("dev") ?? "",
+    });
     lines.push({ key: key("macvlan.mode"), value: mode });
   } else {
-    out.warn(d, `a '${type}' interface has no lxc equivalent (lxc knows bridges, host devices and macvlan); not converted`);
+    out.warn(
+      d,
+      `a '${type}' interface has no lxc equivalent (lxc knows bridges, host devices and macvlan); not converted`,
+    );
     d.el.used = false;
     return undefined;
   }
@@ -411,20 +481,32 @@ function iface(d: XmlReader, out: Writer, index: number): LxcLine[] | undefined 
 }
 
 function hostdev(d: XmlReader, out: Writer, index: number): LxcLine[] | undefined {
-  const name = d.attr("mode") === "capabilities" && d.attr("type") === "net" ? d.child("source")?.childText("interface") : undefined;
+  const name = d.attr("mode") === "capabilities" && d.attr("type") === "net"
+    ? d.child("source")?.childText("interface")
+    : undefined;
   if (!name) {
     out.warn(d, "only network host devices have an lxc equivalent (type 'phys'); not converted");
     d.el.used = false;
     return undefined;
   }
   const key = (k: string) => `lxc.net.${index}.${k}`;
-  return [{ key: key("type"), value: "phys" }, { key: key("link"), value: name }, ...ipLines(d, key, out)];
+  return [
+    { key: key("type"), value: "phys" },
+    { key: key("link"), value: name },
+    ...ipLines(d, key, out),
+  ];
 }
 
 /** Lists the elements and attributes nothing read: the parts with no lxc equivalent. */
 function reportUnused(el: XmlElement, warnings: string[]): void {
   for (const a of Object.keys(el.attrs)) {
-    if (!el.usedAttrs?.has(a)) warnings.push(`<${el.name}> at line ${el.line}: attribute ${a}='${el.attrs[a]}' has no lxc equivalent; not converted`);
+    if (!el.usedAttrs?.has(a)) {
+      warnings.push(
+        `<${el.name}> at line ${el.line}: attribute ${a}='${
+          el.attrs[a]
+        }' has no lxc equivalent; not converted`,
+      );
+    }
   }
   for (const c of elementChildren(el)) {
     if (c.used) reportUnused(c, warnings);

@@ -6,7 +6,14 @@
  */
 import type { XmlReader } from "../../src/xml/mod.ts";
 import type { VmxDiskInfo, VmxWriteContext } from "./context.ts";
-import { diskNameToIndex, type DiskSlot, floppySlot, ideSlot, sataSlot, scsiSlot } from "./disk-names.ts";
+import {
+  diskNameToIndex,
+  type DiskSlot,
+  floppySlot,
+  ideSlot,
+  sataSlot,
+  scsiSlot,
+} from "./disk-names.ts";
 import { vmxError, type VmxWriter } from "./vmx-file.ts";
 
 /** The parts of a `<disk>` the VMX format can express. */
@@ -18,7 +25,14 @@ interface DiskXml extends VmxDiskInfo {
   address?: { type: string; controller: number; bus: number; unit: number };
 }
 
-const BUS_BY_PREFIX: [string, string][] = [["hd", "ide"], ["sd", "scsi"], ["fd", "fdc"], ["vd", "virtio"], ["xvd", "xen"], ["ubd", "uml"]];
+const BUS_BY_PREFIX: [string, string][] = [
+  ["hd", "ide"],
+  ["sd", "scsi"],
+  ["fd", "fdc"],
+  ["vd", "virtio"],
+  ["xvd", "xen"],
+  ["ubd", "uml"],
+];
 
 function readDisk(r: XmlReader): DiskXml {
   const target = r.child("target");
@@ -50,11 +64,16 @@ function readDisk(r: XmlReader): DiskXml {
 /** The VMX slot of a disk on its bus. */
 function slot(d: DiskXml): DiskSlot {
   switch (d.bus) {
-    case "scsi": return scsiSlot(d.dst);
-    case "sata": return sataSlot(d.dst);
-    case "ide": return ideSlot(d.dst);
-    case "fdc": return floppySlot(d.dst);
-    default: throw vmxError(`unsupported bus type '${d.bus}' for disk '${d.dst}'`);
+    case "scsi":
+      return scsiSlot(d.dst);
+    case "sata":
+      return sataSlot(d.dst);
+    case "ide":
+      return ideSlot(d.dst);
+    case "fdc":
+      return floppySlot(d.dst);
+    default:
+      throw vmxError(`unsupported bus type '${d.bus}' for disk '${d.dst}'`);
   }
 }
 
@@ -74,18 +93,34 @@ function verifyAddress(d: DiskXml): DiskSlot {
   const s = slot(d);
   const a = d.address;
   if (!a) return s;
-  if (a.type !== "drive") throw vmxError(`unsupported disk address type '${a.type}' for disk '${d.dst}'`);
-  const same = (x: DiskSlot | undefined) => x && x.controller === a.controller && x.bus === a.bus && x.unit === a.unit;
+  if (a.type !== "drive") {
+    throw vmxError(`unsupported disk address type '${a.type}' for disk '${d.dst}'`);
+  }
+  const same = (x: DiskSlot | undefined) =>
+    x && x.controller === a.controller && x.bus === a.bus && x.unit === a.unit;
   if (!same(s) && !same(genericSlot(d))) {
-    throw vmxError(`disk address ${a.controller}:${a.bus}:${a.unit} doesn't match target device '${d.dst}'`);
+    throw vmxError(
+      `disk address ${a.controller}:${a.bus}:${a.unit} doesn't match target device '${d.dst}'`,
+    );
   }
   return s;
 }
 
 /** Every SCSI controller model libvirt knows, for legacy `<driver name>` values. */
 const SCSI_MODEL_NAMES = [
-  "auto", "buslogic", "lsilogic", "lsisas1068", "vmpvscsi", "ibmvscsi", "virtio-scsi", "lsisas1078",
-  "virtio-transitional", "virtio-non-transitional", "ncr53c90", "dc390", "am53c974",
+  "auto",
+  "buslogic",
+  "lsilogic",
+  "lsisas1068",
+  "vmpvscsi",
+  "ibmvscsi",
+  "virtio-scsi",
+  "lsisas1078",
+  "virtio-transitional",
+  "virtio-non-transitional",
+  "ncr53c90",
+  "dc390",
+  "am53c974",
 ];
 
 /** VMX `virtualDev` names of the SCSI models VMware has. */
@@ -110,20 +145,34 @@ function scsiModels(
   for (const { d, s } of scsi) {
     if (d.driverName === undefined) continue;
     const model = d.driverName.toLowerCase();
-    if (!SCSI_MODEL_NAMES.includes(model)) throw vmxError(`unknown driver name '${d.driverName}' for disk '${d.dst}'`);
+    if (!SCSI_MODEL_NAMES.includes(model)) {
+      throw vmxError(`unknown driver name '${d.driverName}' for disk '${d.dst}'`);
+    }
     const current = models.get(s.controller);
     if (current === undefined) models.set(s.controller, model);
     else if (current !== model) {
-      throw vmxError(`inconsistent SCSI controller model ('${model}' is not '${current}') for SCSI controller index ${s.controller}`);
+      throw vmxError(
+        `inconsistent SCSI controller model ('${model}' is not '${current}') for SCSI controller index ${s.controller}`,
+      );
     }
   }
   const used = new Map<number, string | undefined>();
   for (const idx of [...new Set(scsi.map(({ s }) => s.controller))].sort((a, b) => a - b)) {
     let model = models.get(idx);
     if (model === "auto" && ctx.autodetectScsiModel) {
-      const found = scsi.filter(({ s }) => s.controller === idx).map(({ d }) => ctx.autodetectScsiModel!(d));
+      const found = scsi.filter(({ s }) => s.controller === idx).map(({ d }) =>
+        ctx.autodetectScsiModel!({
+          device: d.device,
+          type: d.type,
+          dst: d.dst,
+          source: d.source,
+          driverName: d.driverName,
+        })
+      );
       if (found.some((m) => m !== found[0])) {
-        throw vmxError(`disks on SCSI controller ${idx} have inconsistent controller models, cannot autodetect the model`);
+        throw vmxError(
+          `disks on SCSI controller ${idx} have inconsistent controller models, cannot autodetect the model`,
+        );
       }
       model = found[0] ?? "auto";
     }
@@ -144,7 +193,9 @@ function endsWithCI(s: string, suffix: string): boolean {
 /** Writes a hard disk, CD-ROM or LUN on a SCSI, SATA or IDE bus. */
 function writeDisk(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, s: DiskSlot): void {
   if (d.type !== "file" && d.type !== "block") {
-    throw vmxError(`${d.bus} ${d.device} '${d.dst}' has unsupported type '${d.type}', expecting 'file' or 'block'`);
+    throw vmxError(
+      `${d.bus} ${d.device} '${d.dst}' has unsupported type '${d.type}', expecting 'file' or 'block'`,
+    );
   }
   if (d.bus === "fdc") throw vmxError(`unsupported bus type 'fdc' for ${d.device} '${d.dst}'`);
   const prefix = d.bus === "ide" ? `ide${s.bus}:${s.unit}` : `${d.bus}${s.controller}:${s.unit}`;
@@ -154,7 +205,9 @@ function writeDisk(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, s: DiskSlot
   } else if (d.device === "cdrom") {
     deviceType = d.type === "file" ? "cdrom-image" : "atapi-cdrom";
   } else if (d.device === "lun") {
-    deviceType = d.bus === "scsi" && d.source?.startsWith("/vmfs/devices/cdrom/") ? "scsi-passthru" : "cdrom-raw";
+    deviceType = d.bus === "scsi" && d.source?.startsWith("/vmfs/devices/cdrom/")
+      ? "scsi-passthru"
+      : "cdrom-raw";
   } else {
     throw vmxError(`${d.bus} ${d.device} '${d.dst}' has an unsupported type '${d.type}'`);
   }
@@ -164,7 +217,9 @@ function writeDisk(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, s: DiskSlot
     const ext = d.device === "disk" ? ".vmdk" : ".iso";
     if (d.source !== undefined) {
       if (!endsWithCI(d.source, ext)) {
-        throw vmxError(`image file for ${d.bus} ${d.device} '${d.dst}' has unsupported suffix, expecting '${ext}'`);
+        throw vmxError(
+          `image file for ${d.bus} ${d.device} '${d.dst}' has unsupported suffix, expecting '${ext}'`,
+        );
       }
       out.set(`${prefix}.fileName`, ctx.formatFileName(d.source));
     } else if (d.device === "cdrom") {
@@ -179,7 +234,9 @@ function writeDisk(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, s: DiskSlot
     out.set(`${prefix}.fileName`, d.source);
   }
   if (d.bus === "scsi" && d.cache !== undefined && d.cache !== "default") {
-    if (d.cache !== "writethrough") throw vmxError(`${d.bus} harddisk '${d.dst}' has unsupported cache mode '${d.cache}'`);
+    if (d.cache !== "writethrough") {
+      throw vmxError(`${d.bus} harddisk '${d.dst}' has unsupported cache mode '${d.cache}'`);
+    }
     out.set(`${prefix}.writeThrough`, "true");
   }
   if (d.transient) out.set(`${prefix}.mode`, "independent-nonpersistent");
@@ -195,7 +252,9 @@ function writeFloppy(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, unit: num
     out.set(`floppy${unit}.fileType`, "device");
     if (d.source !== undefined) out.set(`floppy${unit}.fileName`, d.source);
   } else {
-    throw vmxError(`floppy '${d.dst}' has unsupported type '${d.type}', expecting 'file' or 'block'`);
+    throw vmxError(
+      `floppy '${d.dst}' has unsupported type '${d.type}', expecting 'file' or 'block'`,
+    );
   }
 }
 
@@ -205,13 +264,17 @@ function writeFloppy(out: VmxWriter, ctx: VmxWriteContext, d: DiskXml, unit: num
  * each absent floppy drive. Returns whether any SCSI controller is present.
  */
 export function writeDisks(out: VmxWriter, dom: XmlReader, ctx: VmxWriteContext): boolean {
-  const disks = (dom.child("devices")?.children("disk") ?? []).map(readDisk).map((d) => ({ d, s: verifyAddress(d) }));
+  const disks = (dom.child("devices")?.children("disk") ?? []).map(readDisk).map((d) => ({
+    d,
+    s: verifyAddress(d),
+  }));
   const models = scsiModels(dom, disks, ctx);
   for (const [idx, model] of models) {
     out.set(`scsi${idx}.present`, "true");
     if (model !== undefined) out.set(`scsi${idx}.virtualDev`, VMX_SCSI_DEV[model]);
   }
-  const sata = [...new Set(disks.filter(({ d }) => d.bus === "sata").map(({ s }) => s.controller))].sort((a, b) => a - b);
+  const sata = [...new Set(disks.filter(({ d }) => d.bus === "sata").map(({ s }) => s.controller))]
+    .sort((a, b) => a - b);
   for (const idx of sata) out.set(`sata${idx}.present`, "true");
   const floppies = [false, false];
   for (const { d, s } of disks) {

@@ -4,4 +4,5 @@
  * @module
  */
 export type { VmxDiskInfo, VmxReadContext, VmxWriteContext } from "./context.ts";
+export { domainToVmx, domainXmlToVmx } from "./from-domain.ts";
 export { vmxToDomain, vmxToDomainXml } from "./to-domain.ts";

@@ -20,10 +20,15 @@ export function writeVnc(w: XmlWriter, vmx: VmxFile): void {
   const ip = vmx.string("RemoteDisplay.vnc.ip");
   const keymap = vmx.string("RemoteDisplay.vnc.keymap");
   const passwd = vmx.string("RemoteDisplay.vnc.password");
-  const attrs: [string, string | number | undefined][] = port < 0
-    ? [["type", "vnc"], ["autoport", "yes"]]
-    : [["type", "vnc"], ["port", port], ["autoport", "no"]];
-  attrs.push(["listen", ip], ["keymap", keymap], ["passwd", passwd]);
+  const auto = port < 0;
+  const attrs: [string, string | number | undefined][] = [
+    ["type", "vnc"],
+    ["port", auto ? -1 : port],
+    ["autoport", auto ? "yes" : "no"],
+    ["listen", ip],
+    ["keymap", keymap],
+    ["passwd", passwd],
+  ];
   w.elem("graphics", attrs, (w) => w.elem("listen", [["type", "address"], ["address", ip]]));
 }
 

@@ -43,7 +43,7 @@ export class VmxFile {
   static parse(text: string): VmxFile {
     const entries: VmxEntry[] = [];
     const byKey = new Map<string, VmxEntry>();
-    const lines = text.split(/\r\n|\r|\n/);
+    const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
     for (let i = 0; i < lines.length; i++) {
       const raw = lines[i].replace(/^[ \t]+/, "");
       if (raw === "" || raw.startsWith("#")) continue;

@@ -29,7 +29,7 @@ const str = (name: string, help: string): OptSpec => ({ name, type: "string", he
 type Module = "domain" | "monitor" | "network" | "host" | "shell";
 
 /** Imports a handler module; each `import()` names its file so `deno compile` bundles it. */
-function loadModule(m: Module): Promise<Record<string, Handler>> {
+function loadModule(m: Module): Promise<Record<string, unknown>> {
   switch (m) {
     case "domain":
       return import("./domain.ts");
@@ -44,6 +44,9 @@ function loadModule(m: Module): Promise<Record<string, Handler>> {
   }
 }
 
+/** Commands that change something, refused by a read-only session. */
+const MODIFYING = new Set(["autostart", "create", "define", "destroy", "edit", "reboot", "resume", "shutdown", "start", "suspend", "undefine"]);
+
 function cmd(
   name: string,
   group: CommandGroup,
@@ -55,7 +58,8 @@ function cmd(
   extra: Partial<CommandSpec> = {},
 ): CommandSpec {
   const all = extra.json ? [...opts, flag("json", "print the result as JSON")] : opts;
-  return { name, group, help, desc, opts: all, load: async () => (await loadModule(module))[handler], ...extra };
+  const load = async () => (await loadModule(module))[handler] as Handler;
+  return { name, group, help, desc, opts: all, modifies: MODIFYING.has(name), load, ...extra };
 }
 
 const shutdownMode = str("mode", "how to ask the guest: acpi, agent, initctl, signal or paravirt (comma-separated)");

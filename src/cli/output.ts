@@ -29,6 +29,13 @@ function width(s: string): number {
   return [...s].length;
 }
 
+/** Case-insensitive ASCII order, as virsh sorts names. */
+export function compareNames(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** virsh's names of the domain states, by `VIR_DOMAIN_*` number. */
 export const STATE_NAMES = ["no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed", "pmsuspended"];
 
@@ -80,7 +87,8 @@ const PREFIXES: Partial<Record<ErrorCode, string>> = {
 /** An error as one line of text: libvirt's prefix for its code, then its message. */
 export function describeError(e: unknown): string {
   if (e instanceof CliError) return e.detail === undefined ? e.message : `${e.message}: ${describeError(e.detail)}`;
-  if (e instanceof VirtError) return (PREFIXES[e.code] ?? "") + e.message;
+  // URI errors already say what is wrong with the URI; the rest get libvirt's prefix.
+  if (e instanceof VirtError) return (e.domain === "uri" ? "" : PREFIXES[e.code] ?? "") + e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -79,6 +79,8 @@ export interface CommandSpec {
   json?: boolean;
   /** Runs without a connection. */
   noConnect?: boolean;
+  /** Changes something, so a read-only session refuses it. */
+  modifies?: boolean;
   /** Left out of `help` listings. */
   hidden?: boolean;
   /** Loads the handler (a dynamic import, so a command loads only its own module). */

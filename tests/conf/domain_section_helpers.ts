@@ -8,7 +8,10 @@ import { formatDomainXml, parseDomainXml } from "../../mod.ts";
 import { assertThrows } from "../assert.ts";
 
 /** A minimal domain with `body` (indented two spaces) before `<os>`; `tail` goes after `<devices>`. */
-export function domainXml(body: string, opts: { vcpus?: number; attrs?: string; tail?: string; head?: string } = {}): string {
+export function domainXml(
+  body: string,
+  opts: { vcpus?: number; attrs?: string; tail?: string; head?: string } = {},
+): string {
   return `<domain type='kvm'${opts.attrs ?? ""}>
   <name>t</name>
   <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>
@@ -31,9 +34,11 @@ export function roundTrip(xml: string, inactive = false): string {
 /** The lines of the top-level `<tag>` element in formatted domain XML (empty when absent). */
 export function section(xml: string, tag: string): string {
   const lines = xml.split("\n");
-  const start = lines.findIndex((l) => l.startsWith(`  <${tag} `) || l.startsWith(`  <${tag}>`) || l.startsWith(`  <${tag}/>`));
+  const start = lines.findIndex((l) =>
+    l.startsWith(`  <${tag} `) || l.startsWith(`  <${tag}>`) || l.startsWith(`  <${tag}/>`)
+  );
   if (start < 0) return "";
-  if (lines[start].endsWith("/>")) return lines[start] + "\n";
+  if (lines[start].endsWith("/>") || lines[start].endsWith(`</${tag}>`)) return lines[start] + "\n";
   const end = lines.findIndex((l, i) => i > start && l === `  </${tag}>`);
   return lines.slice(start, end + 1).join("\n") + "\n";
 }

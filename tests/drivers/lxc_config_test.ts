@@ -7,13 +7,21 @@
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
 import {
-  domainToLxcConfig, domainXmlToLxcConfig, formatDomainXml, lxcConfigToDomain, lxcConfigToDomainXml, normalizeLxcKeys,
-  parseDomainXml, parseLxcConfig, VirtError,
+  domainToLxcConfig,
+  domainXmlToLxcConfig,
+  formatDomainXml,
+  lxcConfigToDomain,
+  lxcConfigToDomainXml,
+  normalizeLxcKeys,
+  parseDomainXml,
+  parseLxcConfig,
+  VirtError,
 } from "../../mod.ts";
 
 const DIR = new URL("../../../shared/conformance/lxcconf2xml/", import.meta.url);
 const read = (f: string) => Deno.readTextFileSync(new URL(f, DIR));
-const CASES: { name: string; expect: string; configs: string[]; uuid: string }[] = JSON.parse(read("manifest.json")).cases;
+const CASES: { name: string; expect: string; configs: string[]; uuid: string }[] =
+  JSON.parse(read("manifest.json")).cases;
 const OK_CASES = CASES.filter((c) => c.expect === "ok");
 const UUID = "c7a5fdbd-edaf-9455-926a-d65c16db1809";
 
@@ -29,7 +37,11 @@ function rejects(run: () => unknown, re: RegExp): void {
 Deno.test("lxcconf2xml: every shared config, legacy and 3.x keys, gives libvirt's XML text", () => {
   for (const c of OK_CASES) {
     for (const config of c.configs) {
-      assertEquals(lxcConfigToDomainXml(read(config), { uuid: c.uuid }), read(`${c.name}.xml`), config);
+      assertEquals(
+        lxcConfigToDomainXml(read(config), { uuid: c.uuid }),
+        read(`${c.name}.xml`),
+        config,
+      );
     }
   }
 });
@@ -37,13 +49,20 @@ Deno.test("lxcconf2xml: every shared config, legacy and 3.x keys, gives libvirt'
 Deno.test("lxcconf2xml: every shared config through the domain model", () => {
   for (const c of OK_CASES) {
     for (const config of c.configs) {
-      assertEquals(formatDomainXml(lxcConfigToDomain(read(config), { uuid: c.uuid })), read(`${c.name}.xml`), config);
+      assertEquals(
+        formatDomainXml(lxcConfigToDomain(read(config), { uuid: c.uuid })),
+        read(`${c.name}.xml`),
+        config,
+      );
     }
   }
 });
 
 Deno.test("lxcconf2xml: an fstab file (lxc.mount, lxc.mount.fstab) is refused naming its line", () => {
-  rejects(() => lxcConfigToDomainXml(read("fstab.config")), /^line 11 \(lxc\.mount\): .*lxc\.mount\.entry/);
+  rejects(
+    () => lxcConfigToDomainXml(read("fstab.config")),
+    /^line 11 \(lxc\.mount\): .*lxc\.mount\.entry/,
+  );
   rejects(() => lxcConfigToDomainXml(read("fstab-v3.config")), /^line 11 \(lxc\.mount\.fstab\): /);
 });
 
@@ -53,7 +72,11 @@ Deno.test("round trip: domain XML -> config -> domain XML is unchanged for every
     for (const cgroup of ["v1", "v2"] as const) {
       const { config, warnings } = domainXmlToLxcConfig(xml, { cgroup });
       assertEquals(warnings, [], `${c.name} ${cgroup}`);
-      assertEquals(lxcConfigToDomainXml(config, { uuid: c.uuid }), xml, `${c.name} ${cgroup}:\n${config}`);
+      assertEquals(
+        lxcConfigToDomainXml(config, { uuid: c.uuid }),
+        xml,
+        `${c.name} ${cgroup}:\n${config}`,
+      );
     }
   }
 });
@@ -62,13 +85,19 @@ Deno.test("round trip through DomainDef: domainToLxcConfig then lxcConfigToDomai
   for (const c of OK_CASES) {
     const xml = read(`${c.name}.xml`);
     const { config } = domainToLxcConfig(parseDomainXml(xml));
-    assertEquals(formatDomainXml(lxcConfigToDomain(config, { uuid: c.uuid })), xml, `${c.name}:\n${config}`);
+    assertEquals(
+      formatDomainXml(lxcConfigToDomain(config, { uuid: c.uuid })),
+      xml,
+      `${c.name}:\n${config}`,
+    );
   }
 });
 
 Deno.test("the written config uses 3.x key names", () => {
   const { config } = domainXmlToLxcConfig(read("ethernet.xml"));
-  assertEquals(config, `# Container 'migrate_test', written by virtkit from its domain XML
+  assertEquals(
+    config,
+    `# Container 'migrate_test', written by virtkit from its domain XML
 lxc.uts.name = migrate_test
 lxc.arch = i686
 lxc.rootfs.path = /var/lib/lxc/migrate_test/rootfs
@@ -84,19 +113,30 @@ lxc.net.0.ipv4.address = 192.168.122.2/24
 lxc.net.0.ipv6.address = 2003:db8:1:0:214:1234:fe0b:3596/64
 lxc.net.0.ipv4.gateway = 192.168.122.1
 lxc.net.0.ipv6.gateway = 2003:db8:1:0:214:1234:fe0b:3595
-`);
+`,
+  );
 });
+
+/** Asserts the config converts to `want`, as text and through the domain model. */
+function converts(config: string, want: string): void {
+  assertEquals(lxcConfigToDomainXml(config, { uuid: UUID }), want);
+  assertEquals(formatDomainXml(lxcConfigToDomain(config, { uuid: UUID })), want);
+}
 
 const HEAD = "lxc.uts.name = c1\nlxc.rootfs.path = /srv/c1\n";
 
 /** The XML around the parts a test varies, as libvirt lays it out. */
-function domain(parts: { tune?: string; vcpu?: string; os?: string; features?: string; devices?: string }): string {
+function domain(
+  parts: { tune?: string; vcpu?: string; os?: string; features?: string; devices?: string },
+): string {
   return `<domain type='lxc'>
   <name>c1</name>
   <uuid>${UUID}</uuid>
-${parts.tune ?? `  <memory unit='KiB'>65536</memory>
+${
+    parts.tune ?? `  <memory unit='KiB'>65536</memory>
   <currentMemory unit='KiB'>65536</currentMemory>
-`}${parts.vcpu ?? "  <vcpu placement='static'>1</vcpu>\n"}  <os>
+`
+  }${parts.vcpu ?? "  <vcpu placement='static'>1</vcpu>\n"}  <os>
 ${parts.os ?? "    <type>exe</type>\n    <init>/sbin/init</init>\n"}  </os>
   <features>
 ${parts.features ?? "    <privnet/>\n    <capabilities policy='allow'/>\n"}  </features>
@@ -145,13 +185,13 @@ lxc.cgroup.blkio.throttle.write_bps_device = 8:16 5678
 lxc.cgroup.blkio.throttle.read_iops_device = 8:16 4321
 lxc.cgroup.blkio.throttle.write_iops_device = 8:16 8765
 `;
-  assertEquals(lxcConfigToDomainXml(v1, { uuid: UUID }), BLKIO);
+  converts(v1, BLKIO);
   const v2 = HEAD + `lxc.cgroup2.io.weight = default 500
 lxc.cgroup2.io.weight = 8:16 1000
 lxc.cgroup2.io.weight = 8:0 300
 lxc.cgroup2.io.max = 8:16 rbps=1234 wbps=5678 riops=4321 wiops=8765
 `;
-  assertEquals(lxcConfigToDomainXml(v2, { uuid: UUID }), BLKIO);
+  converts(v2, BLKIO);
   for (const cgroup of ["v1", "v2"] as const) {
     const { config, warnings } = domainXmlToLxcConfig(BLKIO, { cgroup });
     assertEquals(warnings, []);
@@ -188,14 +228,20 @@ lxc.cgroup2.cpu.max = 50000 100000
 lxc.cgroup2.cpuset.cpus = 1,2,5-7
 lxc.cgroup2.cpuset.mems = 1-4
 `;
-  assertEquals(lxcConfigToDomainXml(config, { uuid: UUID }), want);
+  converts(config, want);
   for (const cgroup of ["v1", "v2"] as const) {
     const out = domainXmlToLxcConfig(want, { cgroup });
     assertEquals(out.warnings, []);
     assertEquals(lxcConfigToDomainXml(out.config, { uuid: UUID }), want, out.config);
   }
   // "-1" (v1) and "max" (v2) mean no limit: the import default stays.
-  assertEquals(lxcConfigToDomainXml(HEAD + "lxc.cgroup.memory.limit_in_bytes = -1\nlxc.cgroup2.memory.high = max\n", { uuid: UUID }), domain({}));
+  assertEquals(
+    lxcConfigToDomainXml(
+      HEAD + "lxc.cgroup.memory.limit_in_bytes = -1\nlxc.cgroup2.memory.high = max\n",
+      { uuid: UUID },
+    ),
+    domain({}),
+  );
 });
 
 Deno.test("init command, environment, bridges, vlans, cap.keep and a block root", () => {
@@ -214,6 +260,7 @@ lxc.net.0.hwaddr = 52:54:00:AB:CD:EF
 lxc.net.1.type = vlan
 lxc.net.1.link = eth1
 lxc.net.1.vlan.id = 42
+lxc.tty.max = 1
 `;
   const want = domain({
     os: `    <type>exe</type>
@@ -236,6 +283,9 @@ lxc.net.1.vlan.id = 42
       <link state='down'/>
       <mtu size='1400'/>
     </interface>
+    <console type='pty'>
+      <target type='lxc' port='0'/>
+    </console>
     <hostdev mode='capabilities' type='net'>
       <source>
         <interface>eth1.42</interface>
@@ -243,56 +293,169 @@ lxc.net.1.vlan.id = 42
     </hostdev>
 `,
   });
-  assertEquals(lxcConfigToDomainXml(config, { uuid: UUID }), want);
+  converts(config, want);
   const out = domainXmlToLxcConfig(want);
   assertEquals(out.warnings, []);
   assertEquals(lxcConfigToDomainXml(out.config, { uuid: UUID }), want, out.config);
   assertMatch(out.config, /^lxc\.init\.cmd = \/bin\/sh -c 'echo hi there'$/m);
 
-  const block = lxcConfigToDomainXml("lxc.uts.name = c1\nlxc.rootfs.path = /dev/vg0/c1\n", { uuid: UUID });
-  assertMatch(block, /<filesystem type='block' accessmode='passthrough'>\n\s+<source dev='\/dev\/vg0\/c1'\/>\n\s+<target dir='\/'\/>/);
+  const block = lxcConfigToDomainXml("lxc.uts.name = c1\nlxc.rootfs.path = /dev/vg0/c1\n", {
+    uuid: UUID,
+  });
+  assertMatch(
+    block,
+    /<filesystem type='block' accessmode='passthrough'>\n\s+<source dev='\/dev\/vg0\/c1'\/>\n\s+<target dir='\/'\/>/,
+  );
   assertMatch(domainXmlToLxcConfig(block).config, /^lxc\.rootfs\.path = \/dev\/vg0\/c1$/m);
 });
 
 Deno.test("network types none and empty, and a MAC template with x digits", () => {
   // "none" shares the host's network: no private network namespace.
-  assert(!lxcConfigToDomainXml(HEAD + "lxc.net.0.type = none\n", { uuid: UUID }).includes("<privnet/>"));
-  assert(!lxcConfigToDomainXml(HEAD + "lxc.net.0.type = empty\n", { uuid: UUID }).includes("<interface"));
-  const xml = lxcConfigToDomainXml(HEAD + "lxc.net.0.type = veth\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.flags = up\n");
-  assertMatch(xml, /<interface type='ethernet'>\n\s+<mac address='00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}'\/>\n\s+<link state='up'\/>/);
+  assert(
+    !lxcConfigToDomainXml(HEAD + "lxc.net.0.type = none\n", { uuid: UUID }).includes("<privnet/>"),
+  );
+  assert(
+    !lxcConfigToDomainXml(HEAD + "lxc.net.0.type = empty\n", { uuid: UUID }).includes("<interface"),
+  );
+  const xml = lxcConfigToDomainXml(
+    HEAD + "lxc.net.0.type = veth\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.flags = up\n",
+  );
+  assertMatch(
+    xml,
+    /<interface type='ethernet'>\n\s+<mac address='00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}'\/>\n\s+<link state='up'\/>/,
+  );
+});
+
+Deno.test("no root filesystem: the container shares the host's, both ways", () => {
+  const xml = lxcConfigToDomainXml("lxc.uts.name = c1\n", { uuid: UUID });
+  assert(!xml.includes("<filesystem"));
+  const { config, warnings } = domainXmlToLxcConfig(xml);
+  assertEquals([config.includes("lxc.rootfs.path"), warnings], [false, []]);
+  // A read-only root has no lxc key: it is reported.
+  const ro = domain({}).replace("<target dir='/'/>\n", "<target dir='/'/>\n      <readonly/>\n");
+  assertEquals(domainXmlToLxcConfig(ro).warnings, [
+    "<readonly> at line 24 has no lxc equivalent; not converted",
+  ]);
+});
+
+Deno.test("mount paths with blanks use fstab's octal escapes", () => {
+  const xml = lxcConfigToDomainXml(
+    HEAD + "lxc.mount.entry = /srv/my\\040data data\\040dir none bind 0 0\n",
+    { uuid: UUID },
+  );
+  assertMatch(xml, /<source dir='\/srv\/my data'\/>\n\s+<target dir='\/data dir'\/>/);
+  assertMatch(
+    domainXmlToLxcConfig(xml).config,
+    /^lxc\.mount\.entry = \/srv\/my\\040data data\\040dir none bind 0 0$/m,
+  );
 });
 
 Deno.test("errors name the config line", () => {
-  rejects(() => lxcConfigToDomainXml(HEAD + "\n# c\nlxc.net.0.type veth\n"), /^line 5: expected 'key = value'/);
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "\n# c\nlxc.net.0.type veth\n"),
+    /^line 5: expected 'key = value'/,
+  );
   rejects(() => lxcConfigToDomainXml(HEAD + "foo.bar = 1\n"), /^line 3: invalid key 'foo\.bar'/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = ipvlan\nlxc.net.0.link = eth0\n"), /^line 3 \(lxc\.net\.0\.type\): unknown network type 'ipvlan', expected one of: veth, macvlan, vlan, phys, none, empty/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.network.type = bogus\n"), /^line 3 \(lxc\.network\.type\): unknown network type 'bogus'/);
-  rejects(() => lxcConfigToDomainXml("lxc.include = /usr/share/lxc/config/common.conf\n" + HEAD), /^line 1 \(lxc\.include\): lxc\.include is not supported/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = tmpfs tmp tmpfs defaults 0 0\n"), /^line 3 .*needs a size option/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = tmpfs tmp tmpfs size=50% 0 0\n"), /^line 3 .*relative size/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = /a b\n"), /^line 3 .*SOURCE TARGET TYPE OPTIONS/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.0.0.300/24\n"), /^line 4 .*not an IPv4 address/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = macvlan\n"), /^line 3 .*needs lxc\.net\.0\.link/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = phys\n"), /^line 3 .*needs lxc\.net\.0\.link/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = macvlan\nlxc.net.0.link = eth0\nlxc.net.0.macvlan.mode = weird\n"), /^line 5 .*unknown macvlan mode 'weird'/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = veth\nlxc.net.0.hwaddr = zz:00:00:00:00:00\n"), /^line 4 .*not a MAC address/);
-  rejects(() => lxcConfigToDomainXml("lxc.network.link = br0\n" + HEAD), /^line 1 \(lxc\.network\.link\): a network key before the first lxc\.network\.type/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.cap.drop = mknod\nlxc.cap.keep = chown\n"), /^line 4 .*cannot both be used/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.idmap = u 0 100000 65536\n"), /^line 3 .*no uid range maps id 0/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.idmap = x 0 0 1\n"), /^line 3 .*expected 'u\|g ID ID COUNT'/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.cgroup.cpu.shares = lots\n"), /^line 3 .*not a non-negative integer/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.cgroup.cpuset.cpus = 1-\n"), /^line 3 .*not a set/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.cgroup2.memory.swap.max = 1G\n"), /^line 3 .*needs a memory limit/);
-  rejects(() => lxcConfigToDomainXml(HEAD + "lxc.cgroup.memory.limit_in_bytes = 1Q\n"), /^line 3 .*unknown unit 'Q'/);
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = ipvlan\nlxc.net.0.link = eth0\n"),
+    /^line 3 \(lxc\.net\.0\.type\): unknown network type 'ipvlan', expected one of: veth, macvlan, vlan, phys, none, empty/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.network.type = bogus\n"),
+    /^line 3 \(lxc\.network\.type\): unknown network type 'bogus'/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml("lxc.include = /usr/share/lxc/config/common.conf\n" + HEAD),
+    /^line 1 \(lxc\.include\): lxc\.include is not supported/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = tmpfs tmp tmpfs defaults 0 0\n"),
+    /^line 3 .*needs a size option/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = tmpfs tmp tmpfs size=50% 0 0\n"),
+    /^line 3 .*relative size/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.mount.entry = /a b\n"),
+    /^line 3 .*SOURCE TARGET TYPE OPTIONS/,
+  );
+  rejects(
+    () =>
+      lxcConfigToDomainXml(
+        HEAD + "lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.0.0.300/24\n",
+      ),
+    /^line 4 .*not an IPv4 address/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = macvlan\n"),
+    /^line 3 .*needs lxc\.net\.0\.link/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.net.0.type = phys\n"),
+    /^line 3 .*needs lxc\.net\.0\.link/,
+  );
+  rejects(
+    () =>
+      lxcConfigToDomainXml(
+        HEAD + "lxc.net.0.type = macvlan\nlxc.net.0.link = eth0\nlxc.net.0.macvlan.mode = weird\n",
+      ),
+    /^line 5 .*unknown macvlan mode 'weird'/,
+  );
+  rejects(
+    () =>
+      lxcConfigToDomainXml(HEAD + "lxc.net.0.type = veth\nlxc.net.0.hwaddr = zz:00:00:00:00:00\n"),
+    /^line 4 .*not a MAC address/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml("lxc.network.link = br0\n" + HEAD),
+    /^line 1 \(lxc\.network\.link\): a network key before the first lxc\.network\.type/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.cap.drop = mknod\nlxc.cap.keep = chown\n"),
+    /^line 4 .*cannot both be used/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.idmap = u 0 100000 65536\n"),
+    /^line 3 .*no uid range maps id 0/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.idmap = x 0 0 1\n"),
+    /^line 3 .*expected 'u\|g ID ID COUNT'/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.cgroup.cpu.shares = lots\n"),
+    /^line 3 .*not a non-negative integer/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.cgroup.cpuset.cpus = 1-\n"),
+    /^line 3 .*not a set/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.cgroup2.memory.swap.max = 1G\n"),
+    /^line 3 .*needs a memory limit/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml(HEAD + "lxc.cgroup.memory.limit_in_bytes = 1Q\n"),
+    /^line 3 .*unknown unit 'Q'/,
+  );
   rejects(() => lxcConfigToDomainXml("lxc.rootfs.path = /srv/c1\n"), /no container name/);
-  rejects(() => lxcConfigToDomainXml("lxc.uts.name = c1\nlxc.rootfs.path = overlay:/a:/b\n"), /^line 2 .*'overlay' root filesystem backend/);
+  rejects(
+    () => lxcConfigToDomainXml("lxc.uts.name = c1\nlxc.rootfs.path =\n"),
+    /^line 2 .*empty root filesystem path/,
+  );
+  rejects(
+    () => lxcConfigToDomainXml("lxc.uts.name = c1\nlxc.rootfs.path = overlay:/a:/b\n"),
+    /^line 2 .*'overlay' root filesystem backend/,
+  );
   rejects(() => lxcConfigToDomainXml(HEAD, { uuid: "nope" }), /invalid UUID/);
 });
 
 Deno.test("lines with no domain equivalent are reported to onWarning, with their line", () => {
   const warnings: string[] = [];
   lxcConfigToDomainXml(
-    HEAD + "lxc.autodev = 1\nlxc.mount.entry = proc proc proc defaults 0 0\nlxc.cap.drop = sys_module bpf\nlxc.net.0.type = veth\nlxc.net.0.script.up = /bin/true\n",
+    HEAD +
+      "lxc.autodev = 1\nlxc.mount.entry = proc proc proc defaults 0 0\nlxc.cap.drop = sys_module bpf\nlxc.net.0.type = veth\nlxc.net.0.script.up = /bin/true\n",
     { onWarning: (m) => warnings.push(m) },
   );
   assertEquals(warnings, [
@@ -318,22 +481,40 @@ Deno.test("the reverse direction lists what has no lxc equivalent", () => {
       <target port='0'/>
     </serial>
 `,
-  }).replace("<clock offset='utc'/>", "<clock offset='localtime'/>").replace("<on_reboot>restart", "<on_reboot>destroy");
+  }).replace("<clock offset='utc'/>", "<clock offset='localtime'/>").replace(
+    "<on_reboot>restart",
+    "<on_reboot>destroy",
+  );
   const { config, warnings } = domainXmlToLxcConfig(xml);
   assertEquals(warnings, [
+    "<interface> at line 25: a 'network' interface has no lxc equivalent (lxc knows bridges, host devices and macvlan); not converted",
     "<vcpu> at line 6: lxc has no vCPU count (the container sees the host's CPUs); not converted",
-    "<interface> at line 23: a 'network' interface has no lxc equivalent (lxc knows bridges, host devices and macvlan); not converted",
     "<clock> at line 15 has no lxc equivalent; not converted",
     "<on_reboot> at line 17 has no lxc equivalent; not converted",
-    "<model> at line 29 has no lxc equivalent; not converted",
-    "<serial> at line 31 has no lxc equivalent; not converted",
+    "<model> at line 31 has no lxc equivalent; not converted",
+    "<serial> at line 33 has no lxc equivalent; not converted",
   ]);
-  assertMatch(config, /^lxc\.net\.0\.type = veth\nlxc\.net\.0\.link = br0\nlxc\.net\.0\.flags = up\n$/m);
-  rejects(() => domainXmlToLxcConfig("<domain type='kvm'><name>x</name></domain>"), /only type='lxc' converts/);
+  assertMatch(
+    config,
+    /^lxc\.net\.0\.type = veth\nlxc\.net\.0\.link = br0\nlxc\.net\.0\.flags = up\n$/m,
+  );
+  rejects(
+    () => domainXmlToLxcConfig("<domain type='kvm'><name>x</name></domain>"),
+    /only type='lxc' converts/,
+  );
+  const env = domain({
+    os:
+      "    <type>exe</type>\n    <init>/sbin/init</init>\n    <initenv name='A'>two\nlines</initenv>\n",
+  });
+  assertEquals(domainXmlToLxcConfig(env).warnings, [
+    "lxc.environment: the value has a line break, which a config line cannot hold; not converted",
+  ]);
 });
 
 Deno.test("parseLxcConfig keeps order and lines, strips quotes; legacy keys get their 3.x names", () => {
-  const entries = parseLxcConfig("# comment\n  lxc.utsname = 'web'\n\nlxc.network.type = veth\nlxc.network.ipv4 = 10.0.0.2/24\nlxc.network.type = phys\nlxc.tty = 1 # not a comment\n");
+  const entries = parseLxcConfig(
+    "# comment\n  lxc.utsname = 'web'\n\nlxc.network.type = veth\nlxc.network.ipv4 = 10.0.0.2/24\nlxc.network.type = phys\nlxc.tty = 1 # not a comment\n",
+  );
   assertEquals(entries.map((e) => [e.line, e.key, e.value]), [
     [2, "lxc.utsname", "web"],
     [4, "lxc.network.type", "veth"],
@@ -342,6 +523,10 @@ Deno.test("parseLxcConfig keeps order and lines, strips quotes; legacy keys get 
     [7, "lxc.tty", "1 # not a comment"],
   ]);
   assertEquals(normalizeLxcKeys(entries).map((e) => e.key), [
-    "lxc.uts.name", "lxc.net.0.type", "lxc.net.0.ipv4.address", "lxc.net.1.type", "lxc.tty.max",
+    "lxc.uts.name",
+    "lxc.net.0.type",
+    "lxc.net.0.ipv4.address",
+    "lxc.net.1.type",
+    "lxc.tty.max",
   ]);
 });

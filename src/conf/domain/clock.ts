@@ -9,7 +9,16 @@ import type { FormatContext, ParseContext } from "./context.ts";
 /** How the guest clock relates to the host clock (`offset`). */
 export const CLOCK_OFFSETS = ["utc", "localtime", "timezone", "variable", "absolute"] as const;
 /** Timer devices. */
-export const TIMER_NAMES = ["platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "hypervclock", "armvtimer"] as const;
+export const TIMER_NAMES = [
+  "platform",
+  "pit",
+  "rtc",
+  "hpet",
+  "tsc",
+  "kvmclock",
+  "hypervclock",
+  "armvtimer",
+] as const;
 /** What happens to ticks missed while the guest could not run. */
 export const TIMER_TICKPOLICIES = ["delay", "catchup", "merge", "discard"] as const;
 /** What an RTC or platform timer follows. */
@@ -75,9 +84,13 @@ function parseTimer(t: XmlReader): TimerDef {
   if (def.tickpolicy !== "catchup" && (cu?.threshold || cu?.slew || cu?.limit)) {
     throw t.error("timer <catchup> settings need tickpolicy='catchup'");
   }
-  if (name !== "tsc" && def.frequency) throw t.error(`timer ${name} does not support setting 'frequency'`);
+  if (name !== "tsc" && def.frequency) {
+    throw t.error(`timer ${name} does not support setting 'frequency'`);
+  }
   if (name !== "tsc" && def.mode) throw t.error(`timer ${name} does not support setting 'mode'`);
-  if (name !== "platform" && name !== "rtc" && def.track) throw t.error(`timer ${name} does not support setting 'track'`);
+  if (name !== "platform" && name !== "rtc" && def.track) {
+    throw t.error(`timer ${name} does not support setting 'track'`);
+  }
   return def;
 }
 
@@ -96,7 +109,9 @@ export function parseClock(r: XmlReader, _ctx: ParseContext): ClockDef {
     case "localtime":
       if (adjustment === "reset") def.reset = true;
       else if (adjustment !== undefined) {
-        if (!/^\s*[-+]?\d+$/.test(adjustment)) throw r.error(`invalid clock adjustment '${adjustment}'`);
+        if (!/^\s*[-+]?\d+$/.test(adjustment)) {
+          throw r.error(`invalid clock adjustment '${adjustment}'`);
+        }
         def.basis = def.offset;
         def.offset = "variable";
         def.adjustment = Number(adjustment);
@@ -110,11 +125,15 @@ export function parseClock(r: XmlReader, _ctx: ParseContext): ClockDef {
     }
     case "timezone":
       def.timezone = r.attr("timezone");
-      if (!def.timezone) throw r.error("missing attribute 'timezone' for a clock with offset='timezone'");
+      if (!def.timezone) {
+        throw r.error("missing attribute 'timezone' for a clock with offset='timezone'");
+      }
       break;
     case "absolute": {
       const n = xpathNumber(r.attr("start"));
-      if (Number.isNaN(n) || n < 0) throw r.error("missing or invalid attribute 'start' for a clock with offset='absolute'");
+      if (Number.isNaN(n) || n < 0) {
+        throw r.error("missing or invalid attribute 'start' for a clock with offset='absolute'");
+      }
       def.start = n;
       break;
     }
@@ -134,7 +153,12 @@ function formatTimer(w: XmlWriter, t: TimerDef): void {
     ["frequency", tsc && t.frequency ? t.frequency : undefined],
     ["mode", tsc ? t.mode : undefined],
   ], (w) => {
-    if (c) w.group("catchup", [["threshold", c.threshold || undefined], ["slew", c.slew || undefined], ["limit", c.limit || undefined]], () => {});
+    if (c) {
+      w.group("catchup", [["threshold", c.threshold || undefined], ["slew", c.slew || undefined], [
+        "limit",
+        c.limit || undefined,
+      ]], () => {});
+    }
   });
 }
 

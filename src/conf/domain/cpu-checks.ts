@@ -28,7 +28,11 @@ export function applyCpuNuma(def: DomainDef): void {
   if (!numa) return;
   const cpus = numa.cells.flatMap((c) => c.cpus ?? []);
   if (cpus.length > def.vcpu.max) {
-    throw new VirtError("internal-error", "domain", "the number of CPUs in <numa> exceeds the <vcpu> count");
+    throw new VirtError(
+      "internal-error",
+      "domain",
+      "the number of CPUs in <numa> exceeds the <vcpu> count",
+    );
   }
   if (cpus.some((c) => c >= def.vcpu.max)) {
     throw new VirtError("internal-error", "domain", "CPU ids in <numa> exceed the <vcpu> count");
@@ -48,7 +52,11 @@ export function applyCpuNuma(def: DomainDef): void {
 export function resolveCpuTuning(def: DomainDef): void {
   const topology = def.cpu?.topology;
   if (topology && topologyVcpus(topology) > MAX_TOPOLOGY_VCPUS) {
-    throw new VirtError("config-unsupported", "domain", `cpu topology results in more than ${MAX_TOPOLOGY_VCPUS} cpus`);
+    throw new VirtError(
+      "config-unsupported",
+      "domain",
+      `cpu topology results in more than ${MAX_TOPOLOGY_VCPUS} cpus`,
+    );
   }
   const tune = def.cputune;
   if (tune) resolveCputune(tune, def.vcpu.max, def.iothreads?.ids.map((t) => t.id) ?? []);
@@ -58,7 +66,8 @@ export function resolveCpuTuning(def: DomainDef): void {
     def.numatune ??= { memnodes: [] };
     resolveNumatuneMemory(def.numatune, vcpuStatic);
     checkMemnodes(def.numatune, def.cpu?.numa?.cells.length ?? 0);
-    const pinned = def.vcpu.cpuset !== undefined || !!tune?.vcpupins.length || !!tune?.emulatorpin ||
+    const pinned = def.vcpu.cpuset !== undefined || !!tune?.vcpupins.length ||
+      !!tune?.emulatorpin ||
       !!tune?.iothreadpins.length;
     if (def.numatune.memory?.placement === "auto" && !pinned) def.vcpu.placement = "auto";
   }

@@ -81,7 +81,9 @@ function positiveUint(r: XmlReader, name: string, required: boolean): number | u
     if (required) throw r.error(`missing attribute '${name}'`);
     return undefined;
   }
-  if (v === 0) throw r.error(`invalid value '0' for attribute '${name}', expected a positive integer`);
+  if (v === 0) {
+    throw r.error(`invalid value '0' for attribute '${name}', expected a positive integer`);
+  }
   return v;
 }
 
@@ -104,7 +106,9 @@ function parseFeatures(r: XmlReader, hasModel: boolean, mode: CpuMode): CpuFeatu
     const policy = f.enum("policy", CPU_FEATURE_POLICIES) ?? "require";
     const name = f.attr("name");
     if (!name) throw f.error("missing or empty attribute 'name' of CPU feature");
-    if (out.some((x) => x.name === name)) throw f.error(`CPU feature '${name}' is given more than once`);
+    if (out.some((x) => x.name === name)) {
+      throw f.error(`CPU feature '${name}' is given more than once`);
+    }
     out.push({ name, policy });
   }
   return out;
@@ -141,7 +145,9 @@ export function parseCpu(r: XmlReader, _ctx: ParseContext): CpuDef {
   const mode = r.enum("mode", CPU_MODES) ?? "custom";
   const migratable = r.enum("migratable", ["on", "off"]);
   if (migratable !== undefined && !isPassthroughMode(mode)) {
-    throw r.error("attribute 'migratable' is only allowed for CPU mode 'host-passthrough' or 'maximum'");
+    throw r.error(
+      "attribute 'migratable' is only allowed for CPU mode 'host-passthrough' or 'maximum'",
+    );
   }
   const match = r.enum("match", CPU_MATCHES);
   const check = r.enum("check", CPU_CHECKS);
@@ -165,7 +171,9 @@ export function parseCpu(r: XmlReader, _ctx: ParseContext): CpuDef {
         if (vendorId.length !== VENDOR_ID_LENGTH) {
           throw modelEl.error(`vendor_id must be exactly ${VENDOR_ID_LENGTH} characters long`);
         }
-        if (vendorId.includes(",")) throw modelEl.error(`invalid vendor_id '${vendorId}': it must not contain ','`);
+        if (vendorId.includes(",")) {
+          throw modelEl.error(`invalid vendor_id '${vendorId}': it must not contain ','`);
+        }
         def.vendorId = vendorId;
       }
     }
@@ -215,9 +223,16 @@ export function formatCpu(w: XmlWriter, c: CpuDef, _ctx: FormatContext): void {
       w.text("vendor", c.vendor);
     }
     const t = c.topology;
-    if (t) w.elem("topology", [["sockets", t.sockets], ["dies", t.dies], ["cores", t.cores], ["threads", t.threads]]);
+    if (t) {
+      w.elem("topology", [["sockets", t.sockets], ["dies", t.dies], ["cores", t.cores], [
+        "threads",
+        t.threads,
+      ]]);
+    }
     if (c.cache) w.elem("cache", [["level", c.cache.level], ["mode", c.cache.mode]]);
-    if (c.maxPhysAddr) w.elem("maxphysaddr", [["mode", c.maxPhysAddr.mode], ["bits", c.maxPhysAddr.bits]]);
+    if (c.maxPhysAddr) {
+      w.elem("maxphysaddr", [["mode", c.maxPhysAddr.mode], ["bits", c.maxPhysAddr.bits]]);
+    }
     for (const f of c.features) w.elem("feature", [["policy", f.policy], ["name", f.name]]);
     if (c.numa) formatNuma(w, c.numa);
   });

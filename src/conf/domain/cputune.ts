@@ -9,7 +9,12 @@ import type { XmlReader, XmlWriter } from "../../xml/mod.ts";
 import { formatBitmap, parseBitmap } from "../bitmap.ts";
 import type { FormatContext, ParseContext } from "./context.ts";
 import {
-  type CachetuneDef, formatResctrls, type MemorytuneDef, parseCachetune, parseMemorytune, type ResctrlDef,
+  type CachetuneDef,
+  formatResctrls,
+  type MemorytuneDef,
+  parseCachetune,
+  parseMemorytune,
+  type ResctrlDef,
   resolveResctrls,
 } from "./resctrl.ts";
 
@@ -75,7 +80,8 @@ function tunable(r: XmlReader, name: string, signed: boolean, range?: Range): nu
   if (!c) return undefined;
   const t = c.text().trim();
   if (!(signed ? /^[-+]?\d+$/ : /^\+?\d+$/).test(t)) {
-    throw c.error(`invalid cputune ${name} '${t}', expected ${signed ? "an integer" : "a non-negative integer"}`);
+    const expected = signed ? "an integer" : "a non-negative integer";
+    throw c.error(`invalid cputune ${name} '${t}', expected ${expected}`);
   }
   const v = Number(t);
   if (range && v > 0 && (v < range[0] || v > range[1])) {
@@ -97,7 +103,9 @@ function parseSched(r: XmlReader): SchedDef {
   const scheduler = r.reqEnum("scheduler", SCHEDULERS);
   if (scheduler !== "fifo" && scheduler !== "rr") return { scheduler };
   const priority = r.int("priority");
-  if (priority === undefined) throw r.error(`missing attribute 'priority' for scheduler '${scheduler}'`);
+  if (priority === undefined) {
+    throw r.error(`missing attribute 'priority' for scheduler '${scheduler}'`);
+  }
   return { scheduler, priority };
 }
 
@@ -111,7 +119,9 @@ function parseThreadScheds(r: XmlReader, element: string, attr: string): ThreadS
     if (!ids.length) throw s.error(`${attr} '${text}' selects nothing`);
     const sched = parseSched(s);
     for (const id of ids) {
-      if (out.some((x) => x.id === id)) throw s.error(`<${element}> attributes '${attr}' must not overlap`);
+      if (out.some((x) => x.id === id)) {
+        throw s.error(`<${element}> attributes '${attr}' must not overlap`);
+      }
       out.push({ id, sched });
     }
   }
@@ -129,7 +139,9 @@ export function parseCputune(r: XmlReader, ctx: ParseContext): CputuneDef {
   const emulatorpins = r.children("emulatorpin");
   if (emulatorpins.length > 1) throw emulatorpins[1].error("only one <emulatorpin> is supported");
   const emulatorscheds = r.children("emulatorsched");
-  if (emulatorscheds.length > 1) throw emulatorscheds[1].error("only one <emulatorsched> is supported");
+  if (emulatorscheds.length > 1) {
+    throw emulatorscheds[1].error("only one <emulatorsched> is supported");
+  }
   return {
     shares: tunable(r, "shares", false),
     period: tunable(r, "period", false, PERIOD_RANGE),
@@ -159,7 +171,13 @@ export function parseCputune(r: XmlReader, ctx: ParseContext): CputuneDef {
 /** A `<cputune>` with nothing set, to fill in programmatically. */
 export function newCputune(): CputuneDef {
   return {
-    vcpupins: [], iothreadpins: [], vcpuscheds: [], iothreadscheds: [], cachetunes: [], memorytunes: [], resctrls: [],
+    vcpupins: [],
+    iothreadpins: [],
+    vcpuscheds: [],
+    iothreadscheds: [],
+    cachetunes: [],
+    memorytunes: [],
+    resctrls: [],
   };
 }
 
@@ -182,7 +200,9 @@ export function resolveCputune(t: CputuneDef, maxVcpus: number, iothreadIds: num
   }
   t.vcpupins = pins.sort((a, b) => a.id - b.id);
   const badVcpu = t.vcpuscheds.find((s) => s.id >= maxVcpus);
-  if (badVcpu) throw fail(`<vcpusched> names vCPU ${badVcpu.id}, but the domain has ${maxVcpus} vCPUs`);
+  if (badVcpu) {
+    throw fail(`<vcpusched> names vCPU ${badVcpu.id}, but the domain has ${maxVcpus} vCPUs`);
+  }
   t.vcpuscheds.sort((a, b) => a.id - b.id);
 
   const order = (id: number, what: string) => {
@@ -192,7 +212,9 @@ export function resolveCputune(t: CputuneDef, maxVcpus: number, iothreadIds: num
   };
   t.iothreadpins.forEach((p, i) => {
     order(p.id, "iothreadpin");
-    if (t.iothreadpins.slice(0, i).some((x) => x.id === p.id)) throw fail(`duplicate <iothreadpin> for I/O thread ${p.id}`);
+    if (t.iothreadpins.slice(0, i).some((x) => x.id === p.id)) {
+      throw fail(`duplicate <iothreadpin> for I/O thread ${p.id}`);
+    }
   });
   t.iothreadscheds.forEach((s) => order(s.id, "iothreadsched"));
   t.iothreadpins.sort((a, b) => order(a.id, "iothreadpin") - order(b.id, "iothreadpin"));
@@ -201,7 +223,10 @@ export function resolveCputune(t: CputuneDef, maxVcpus: number, iothreadIds: num
 }
 
 function schedAttrs(s: SchedDef): [string, string | number | undefined][] {
-  return [["scheduler", s.scheduler], ["priority", s.scheduler === "fifo" || s.scheduler === "rr" ? s.priority : undefined]];
+  return [["scheduler", s.scheduler], [
+    "priority",
+    s.scheduler === "fifo" || s.scheduler === "rr" ? s.priority : undefined,
+  ]];
 }
 
 /** Writes `<cputune>` (nothing when no tunable is set). */
@@ -219,12 +244,18 @@ export function formatCputune(w: XmlWriter, t: CputuneDef, ctx: FormatContext): 
     nonzero("emulator_quota", t.emulatorQuota);
     nonzero("iothread_period", t.iothreadPeriod);
     nonzero("iothread_quota", t.iothreadQuota);
-    for (const p of t.vcpupins) w.elem("vcpupin", [["vcpu", p.id], ["cpuset", formatBitmap(p.cpuset)]]);
+    for (const p of t.vcpupins) {
+      w.elem("vcpupin", [["vcpu", p.id], ["cpuset", formatBitmap(p.cpuset)]]);
+    }
     if (t.emulatorpin) w.elem("emulatorpin", [["cpuset", formatBitmap(t.emulatorpin)]]);
-    for (const p of t.iothreadpins) w.elem("iothreadpin", [["iothread", p.id], ["cpuset", formatBitmap(p.cpuset)]]);
+    for (const p of t.iothreadpins) {
+      w.elem("iothreadpin", [["iothread", p.id], ["cpuset", formatBitmap(p.cpuset)]]);
+    }
     if (t.emulatorsched) w.elem("emulatorsched", schedAttrs(t.emulatorsched));
     for (const s of t.vcpuscheds) w.elem("vcpusched", [["vcpus", s.id], ...schedAttrs(s.sched)]);
-    for (const s of t.iothreadscheds) w.elem("iothreadsched", [["iothreads", s.id], ...schedAttrs(s.sched)]);
+    for (const s of t.iothreadscheds) {
+      w.elem("iothreadsched", [["iothreads", s.id], ...schedAttrs(s.sched)]);
+    }
     formatResctrls(w, t.resctrls, ctx);
   });
 }

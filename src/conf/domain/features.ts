@@ -14,26 +14,100 @@ export type OnOff = "on" | "off";
 
 /** Hyper-V enlightenments, in libvirt's order. */
 export const HYPERV_FEATURES = [
-  "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id",
-  "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs", "avic",
+  "relaxed",
+  "vapic",
+  "spinlocks",
+  "vpindex",
+  "runtime",
+  "synic",
+  "stimer",
+  "reset",
+  "vendor_id",
+  "frequencies",
+  "reenlightenment",
+  "tlbflush",
+  "ipi",
+  "evmcs",
+  "avic",
 ] as const;
 /** KVM features, in libvirt's order. */
-export const KVM_FEATURES = ["hidden", "hint-dedicated", "poll-control", "pv-ipi", "dirty-ring"] as const;
+export const KVM_FEATURES = [
+  "hidden",
+  "hint-dedicated",
+  "poll-control",
+  "pv-ipi",
+  "dirty-ring",
+] as const;
 /** Xen features, in libvirt's order. */
 export const XEN_FEATURES = ["e820_host", "passthrough"] as const;
 /** Linux process capabilities a container may be given or denied, in libvirt's order. */
 export const PROCESS_CAPABILITIES = [
-  "audit_control", "audit_write", "block_suspend", "chown", "dac_override", "dac_read_search", "fowner",
-  "fsetid", "ipc_lock", "ipc_owner", "kill", "lease", "linux_immutable", "mac_admin", "mac_override",
-  "mknod", "net_admin", "net_bind_service", "net_broadcast", "net_raw", "setgid", "setfcap", "setpcap",
-  "setuid", "sys_admin", "sys_boot", "sys_chroot", "sys_module", "sys_nice", "sys_pacct", "sys_ptrace",
-  "sys_rawio", "sys_resource", "sys_time", "sys_tty_config", "syslog", "wake_alarm",
+  "audit_control",
+  "audit_write",
+  "block_suspend",
+  "chown",
+  "dac_override",
+  "dac_read_search",
+  "fowner",
+  "fsetid",
+  "ipc_lock",
+  "ipc_owner",
+  "kill",
+  "lease",
+  "linux_immutable",
+  "mac_admin",
+  "mac_override",
+  "mknod",
+  "net_admin",
+  "net_bind_service",
+  "net_broadcast",
+  "net_raw",
+  "setgid",
+  "setfcap",
+  "setpcap",
+  "setuid",
+  "sys_admin",
+  "sys_boot",
+  "sys_chroot",
+  "sys_module",
+  "sys_nice",
+  "sys_pacct",
+  "sys_ptrace",
+  "sys_rawio",
+  "sys_resource",
+  "sys_time",
+  "sys_tty_config",
+  "syslog",
+  "wake_alarm",
 ] as const;
 /** Every feature element, in the order libvirt writes them. */
 export const FEATURE_NAMES = [
-  "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock", "capabilities",
-  "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist",
-  "xen", "cfpc", "sbbc", "ibs", "tcg",
+  "acpi",
+  "apic",
+  "pae",
+  "hap",
+  "viridian",
+  "privnet",
+  "hyperv",
+  "kvm",
+  "pvspinlock",
+  "capabilities",
+  "pmu",
+  "vmport",
+  "gic",
+  "smm",
+  "ioapic",
+  "hpt",
+  "vmcoreinfo",
+  "htm",
+  "nested-hv",
+  "msrs",
+  "ccf-assist",
+  "xen",
+  "cfpc",
+  "sbbc",
+  "ibs",
+  "tcg",
 ] as const;
 
 /** A Hyper-V enlightenment name. */
@@ -135,7 +209,10 @@ function childName<const T extends string>(c: XmlReader, names: readonly T[], wh
 }
 
 function parseHyperv(r: XmlReader): HypervDef {
-  const def: HypervDef = { mode: r.enum("mode", ["custom", "passthrough"]) ?? "custom", features: {} };
+  const def: HypervDef = {
+    mode: r.enum("mode", ["custom", "passthrough"]) ?? "custom",
+    features: {},
+  };
   for (const c of r.elements()) {
     const name = childName(c, HYPERV_FEATURES, "Hyper-V");
     const value = state(c, true);
@@ -144,11 +221,15 @@ function parseHyperv(r: XmlReader): HypervDef {
       const retries = c.uint("retries", { hex: true });
       if (value !== "on") continue;
       if (retries === undefined) throw c.error("missing attribute 'retries' of Hyper-V spinlocks");
-      if (retries < MIN_SPINLOCK_RETRIES) throw c.error(`Hyper-V spinlock retries must be at least ${MIN_SPINLOCK_RETRIES}`);
+      if (retries < MIN_SPINLOCK_RETRIES) {
+        throw c.error(`Hyper-V spinlock retries must be at least ${MIN_SPINLOCK_RETRIES}`);
+      }
       def.spinlockRetries = retries;
     } else if (name === "stimer") {
       for (const d of c.elements()) {
-        if (d.name !== "direct") throw d.error(`unsupported Hyper-V stimer feature <${d.name}>, expected: direct`);
+        if (d.name !== "direct") {
+          throw d.error(`unsupported Hyper-V stimer feature <${d.name}>, expected: direct`);
+        }
         const direct = state(d, true);
         if (value === "on") def.stimerDirect = direct;
       }
@@ -157,9 +238,13 @@ function parseHyperv(r: XmlReader): HypervDef {
       if (value !== "on") continue;
       if (id === undefined) throw c.error("missing attribute 'value' of Hyper-V vendor_id");
       if (id.length > MAX_HYPERV_VENDOR_ID) {
-        throw c.error(`Hyper-V vendor_id value must not be longer than ${MAX_HYPERV_VENDOR_ID} characters`);
+        throw c.error(
+          `Hyper-V vendor_id value must not be longer than ${MAX_HYPERV_VENDOR_ID} characters`,
+        );
       }
-      if (id.includes(",")) throw c.error(`invalid Hyper-V vendor_id '${id}': it must not contain ','`);
+      if (id.includes(",")) {
+        throw c.error(`invalid Hyper-V vendor_id '${id}': it must not contain ','`);
+      }
       def.vendorId = id;
     }
   }
@@ -177,7 +262,8 @@ function parseKvm(r: XmlReader): KvmFeaturesDef {
     if (value !== "on") continue;
     if (size === undefined) throw c.error("missing attribute 'size' of the KVM dirty ring");
     if (size < DIRTY_RING_RANGE[0] || size > DIRTY_RING_RANGE[1] || (size & (size - 1)) !== 0) {
-      throw c.error(`KVM dirty ring size must be a power of 2 in [${DIRTY_RING_RANGE[0]}, ${DIRTY_RING_RANGE[1]}]`);
+      const [min, max] = DIRTY_RING_RANGE;
+      throw c.error(`KVM dirty ring size must be a power of 2 in [${min}, ${max}]`);
     }
     def.dirtyRingSize = size;
   }
@@ -199,8 +285,13 @@ function parseXen(r: XmlReader): XenFeaturesDef {
 }
 
 function parseCapabilities(r: XmlReader): CapabilitiesDef {
-  const def: CapabilitiesDef = { policy: r.enum("policy", ["default", "allow", "deny"]) ?? "default", caps: {} };
-  for (const c of r.elements()) def.caps[childName(c, PROCESS_CAPABILITIES, "capability")] = state(c, false);
+  const def: CapabilitiesDef = {
+    policy: r.enum("policy", ["default", "allow", "deny"]) ?? "default",
+    caps: {},
+  };
+  for (const c of r.elements()) {
+    def.caps[childName(c, PROCESS_CAPABILITIES, "capability")] = state(c, false);
+  }
   return def;
 }
 
@@ -210,7 +301,9 @@ function parseSmm(r: XmlReader): FeaturesDef["smm"] {
   if (tseg) {
     const text = tseg.text().trim();
     const unit = tseg.attr("unit");
-    const bytes = text === "" ? undefined : scaledBytes(tseg, text, unit, 1024 * 1024, "SMM TSEG size");
+    const bytes = text === ""
+      ? undefined
+      : scaledBytes(tseg, text, unit, 1024 * 1024, "SMM TSEG size");
     if (smm.state === "on") smm.tsegBytes = bytes;
   }
   return smm;
@@ -221,7 +314,9 @@ function parseHpt(r: XmlReader): FeaturesDef["hpt"] {
   const mp = r.child("maxpagesize");
   const text = mp?.text().trim();
   const unit = mp?.attr("unit");
-  const kib = mp && text ? Math.ceil(scaledBytes(mp, text, unit, 1024, "HPT maxpagesize") / 1024) : 0;
+  const kib = mp && text
+    ? Math.ceil(scaledBytes(mp, text, unit, 1024, "HPT maxpagesize") / 1024)
+    : 0;
   if (!resizing && !kib) return undefined;
   return { resizing, maxPageSizeKiB: kib || undefined };
 }
@@ -244,32 +339,84 @@ export function parseFeatures(r: XmlReader, _ctx: ParseContext): FeaturesDef {
   const f: FeaturesDef = {};
   for (const c of r.elements()) {
     switch (childName(c, FEATURE_NAMES, "hypervisor")) {
-      case "acpi": f.acpi = true; break;
-      case "pae": f.pae = true; break;
-      case "viridian": f.viridian = true; break;
-      case "privnet": f.privnet = true; break;
-      case "apic": f.apic = { eoi: c.enum("eoi", ["on", "off"]) }; break;
-      case "hap": f.hap = state(c, false); break;
-      case "pmu": f.pmu = state(c, false); break;
-      case "pvspinlock": f.pvspinlock = state(c, false); break;
-      case "vmport": f.vmport = state(c, false); break;
-      case "vmcoreinfo": f.vmcoreinfo = state(c, false); break;
-      case "htm": f.htm = state(c, true); break;
-      case "nested-hv": f.nestedHv = state(c, true); break;
-      case "ccf-assist": f.ccfAssist = state(c, true); break;
-      case "hyperv": f.hyperv = parseHyperv(c); break;
-      case "kvm": f.kvm = parseKvm(c); break;
-      case "xen": f.xen = parseXen(c); break;
-      case "capabilities": f.capabilities = parseCapabilities(c); break;
-      case "gic": f.gic = { version: c.enum("version", ["host", "2", "3"]) }; break;
-      case "smm": f.smm = parseSmm(c); break;
-      case "ioapic": f.ioapic = c.enum("driver", ["qemu", "kvm"]); break;
-      case "hpt": f.hpt = parseHpt(c); break;
-      case "msrs": f.msrs = { unknown: c.reqEnum("unknown", ["ignore", "fault"]) }; break;
-      case "cfpc": f.cfpc = c.enum("value", SPECTRE_VALUES); break;
-      case "sbbc": f.sbbc = c.enum("value", SPECTRE_VALUES); break;
-      case "ibs": f.ibs = c.enum("value", IBS_VALUES); break;
-      case "tcg": f.tcg = parseTcg(c); break;
+      case "acpi":
+        f.acpi = true;
+        break;
+      case "pae":
+        f.pae = true;
+        break;
+      case "viridian":
+        f.viridian = true;
+        break;
+      case "privnet":
+        f.privnet = true;
+        break;
+      case "apic":
+        f.apic = { eoi: c.enum("eoi", ["on", "off"]) };
+        break;
+      case "hap":
+        f.hap = state(c, false);
+        break;
+      case "pmu":
+        f.pmu = state(c, false);
+        break;
+      case "pvspinlock":
+        f.pvspinlock = state(c, false);
+        break;
+      case "vmport":
+        f.vmport = state(c, false);
+        break;
+      case "vmcoreinfo":
+        f.vmcoreinfo = state(c, false);
+        break;
+      case "htm":
+        f.htm = state(c, true);
+        break;
+      case "nested-hv":
+        f.nestedHv = state(c, true);
+        break;
+      case "ccf-assist":
+        f.ccfAssist = state(c, true);
+        break;
+      case "hyperv":
+        f.hyperv = parseHyperv(c);
+        break;
+      case "kvm":
+        f.kvm = parseKvm(c);
+        break;
+      case "xen":
+        f.xen = parseXen(c);
+        break;
+      case "capabilities":
+        f.capabilities = parseCapabilities(c);
+        break;
+      case "gic":
+        f.gic = { version: c.enum("version", ["host", "2", "3"]) };
+        break;
+      case "smm":
+        f.smm = parseSmm(c);
+        break;
+      case "ioapic":
+        f.ioapic = c.enum("driver", ["qemu", "kvm"]);
+        break;
+      case "hpt":
+        f.hpt = parseHpt(c);
+        break;
+      case "msrs":
+        f.msrs = { unknown: c.reqEnum("unknown", ["ignore", "fault"]) };
+        break;
+      case "cfpc":
+        f.cfpc = c.enum("value", SPECTRE_VALUES);
+        break;
+      case "sbbc":
+        f.sbbc = c.enum("value", SPECTRE_VALUES);
+        break;
+      case "ibs":
+        f.ibs = c.enum("value", IBS_VALUES);
+        break;
+      case "tcg":
+        f.tcg = parseTcg(c);
+        break;
     }
   }
   return f;
@@ -281,9 +428,11 @@ function formatHyperv(w: XmlWriter, h: HypervDef): void {
       const v = h.features[name];
       if (!v) continue;
       const on = v === "on";
-      if (name === "spinlocks") w.elem(name, [["state", v], ["retries", on ? h.spinlockRetries : undefined]]);
-      else if (name === "vendor_id") w.elem(name, [["state", v], ["value", on ? h.vendorId : undefined]]);
-      else if (name === "stimer" && on && h.stimerDirect === "on") {
+      if (name === "spinlocks") {
+        w.elem(name, [["state", v], ["retries", on ? h.spinlockRetries : undefined]]);
+      } else if (name === "vendor_id") {
+        w.elem(name, [["state", v], ["value", on ? h.vendorId : undefined]]);
+      } else if (name === "stimer" && on && h.stimerDirect === "on") {
         w.elem(name, [["state", v]], (w) => w.elem("direct", [["state", "on"]]));
       } else w.elem(name, [["state", v]]);
     }
@@ -295,7 +444,10 @@ function formatKvm(w: XmlWriter, k: KvmFeaturesDef): void {
     for (const name of KVM_FEATURES) {
       const v = k.features[name];
       if (!v) continue;
-      w.elem(name, [["state", v], ["size", name === "dirty-ring" && k.dirtyRingSize ? k.dirtyRingSize : undefined]]);
+      w.elem(name, [["state", v], [
+        "size",
+        name === "dirty-ring" && k.dirtyRingSize ? k.dirtyRingSize : undefined,
+      ]]);
     }
   });
 }
@@ -305,14 +457,20 @@ function formatXen(w: XmlWriter, x: XenFeaturesDef): void {
     for (const name of XEN_FEATURES) {
       const v = x.features[name];
       if (!v) continue;
-      w.elem(name, [["state", v], ["mode", name === "passthrough" && v === "on" ? x.passthroughMode : undefined]]);
+      w.elem(name, [["state", v], [
+        "mode",
+        name === "passthrough" && v === "on" ? x.passthroughMode : undefined,
+      ]]);
     }
   });
 }
 
 function formatCapabilities(w: XmlWriter, c: CapabilitiesDef): void {
   const given = PROCESS_CAPABILITIES.filter((n) => c.caps[n]);
-  w.group("capabilities", [["policy", c.policy !== "default" || given.length ? c.policy : undefined]], (w) => {
+  w.group("capabilities", [[
+    "policy",
+    c.policy !== "default" || given.length ? c.policy : undefined,
+  ]], (w) => {
     for (const n of given) w.elem(n, [["state", c.caps[n]]]);
   });
 }
@@ -325,32 +483,64 @@ function formatOne(w: XmlWriter, f: FeaturesDef, name: (typeof FEATURE_NAMES)[nu
     if (v) w.elem(name, [["state", v]]);
   };
   switch (name) {
-    case "acpi": return toggle(f.acpi);
-    case "pae": return toggle(f.pae);
-    case "viridian": return toggle(f.viridian);
-    case "privnet": return toggle(f.privnet);
-    case "apic": if (f.apic) w.elem(name, [["eoi", f.apic.eoi]]); return;
-    case "hap": return stateOf(f.hap);
-    case "pmu": return stateOf(f.pmu);
-    case "pvspinlock": return stateOf(f.pvspinlock);
-    case "vmport": return stateOf(f.vmport);
-    case "vmcoreinfo": return stateOf(f.vmcoreinfo);
-    case "htm": return stateOf(f.htm);
-    case "nested-hv": return stateOf(f.nestedHv);
-    case "ccf-assist": return stateOf(f.ccfAssist);
-    case "hyperv": if (f.hyperv) formatHyperv(w, f.hyperv); return;
-    case "kvm": if (f.kvm) formatKvm(w, f.kvm); return;
-    case "xen": if (f.xen) formatXen(w, f.xen); return;
-    case "capabilities": if (f.capabilities) formatCapabilities(w, f.capabilities); return;
-    case "gic": if (f.gic) w.elem(name, [["version", f.gic.version]]); return;
+    case "acpi":
+      return toggle(f.acpi);
+    case "pae":
+      return toggle(f.pae);
+    case "viridian":
+      return toggle(f.viridian);
+    case "privnet":
+      return toggle(f.privnet);
+    case "apic":
+      if (f.apic) w.elem(name, [["eoi", f.apic.eoi]]);
+      return;
+    case "hap":
+      return stateOf(f.hap);
+    case "pmu":
+      return stateOf(f.pmu);
+    case "pvspinlock":
+      return stateOf(f.pvspinlock);
+    case "vmport":
+      return stateOf(f.vmport);
+    case "vmcoreinfo":
+      return stateOf(f.vmcoreinfo);
+    case "htm":
+      return stateOf(f.htm);
+    case "nested-hv":
+      return stateOf(f.nestedHv);
+    case "ccf-assist":
+      return stateOf(f.ccfAssist);
+    case "hyperv":
+      if (f.hyperv) formatHyperv(w, f.hyperv);
+      return;
+    case "kvm":
+      if (f.kvm) formatKvm(w, f.kvm);
+      return;
+    case "xen":
+      if (f.xen) formatXen(w, f.xen);
+      return;
+    case "capabilities":
+      if (f.capabilities) formatCapabilities(w, f.capabilities);
+      return;
+    case "gic":
+      if (f.gic) w.elem(name, [["version", f.gic.version]]);
+      return;
     case "smm": {
       const smm = f.smm;
       if (!smm) return;
-      const tseg = smm.state === "on" && smm.tsegBytes !== undefined ? prettySize(smm.tsegBytes) : undefined;
-      w.elem(name, [["state", smm.state]], tseg ? (w) => w.text("tseg", tseg.value, [["unit", tseg.unit]]) : undefined);
+      const tseg = smm.state === "on" && smm.tsegBytes !== undefined
+        ? prettySize(smm.tsegBytes)
+        : undefined;
+      w.elem(
+        name,
+        [["state", smm.state]],
+        tseg ? (w) => w.text("tseg", tseg.value, [["unit", tseg.unit]]) : undefined,
+      );
       return;
     }
-    case "ioapic": if (f.ioapic) w.elem(name, [["driver", f.ioapic]]); return;
+    case "ioapic":
+      if (f.ioapic) w.elem(name, [["driver", f.ioapic]]);
+      return;
     case "hpt": {
       const hpt = f.hpt;
       if (!hpt) return;
@@ -359,11 +549,23 @@ function formatOne(w: XmlWriter, f: FeaturesDef, name: (typeof FEATURE_NAMES)[nu
       });
       return;
     }
-    case "msrs": if (f.msrs) w.elem(name, [["unknown", f.msrs.unknown]]); return;
-    case "cfpc": if (f.cfpc) w.elem(name, [["value", f.cfpc]]); return;
-    case "sbbc": if (f.sbbc) w.elem(name, [["value", f.sbbc]]); return;
-    case "ibs": if (f.ibs) w.elem(name, [["value", f.ibs]]); return;
-    case "tcg": if (f.tcg) w.elem(name, null, (w) => w.text("tb-cache", f.tcg!.tbCacheKiB, [["unit", "KiB"]])); return;
+    case "msrs":
+      if (f.msrs) w.elem(name, [["unknown", f.msrs.unknown]]);
+      return;
+    case "cfpc":
+      if (f.cfpc) w.elem(name, [["value", f.cfpc]]);
+      return;
+    case "sbbc":
+      if (f.sbbc) w.elem(name, [["value", f.sbbc]]);
+      return;
+    case "ibs":
+      if (f.ibs) w.elem(name, [["value", f.ibs]]);
+      return;
+    case "tcg":
+      if (f.tcg) {
+        w.elem(name, null, (w) => w.text("tb-cache", f.tcg!.tbCacheKiB, [["unit", "KiB"]]));
+      }
+      return;
   }
 }
 

@@ -70,8 +70,7 @@ function formatDomainBody(w: XmlWriter, def: DomainDef, ctx: FormatContext): voi
   formatMemoryBacking(w, def.memoryBacking);
   formatVcpu(w, def.vcpu);
   formatIothreads(w, def.iothreads);
-  // libvirt formats a definition without a domain id as inactive (resctrl ids are live state).
-  if (def.cputune) formatCputune(w, def.cputune, def.id === undefined ? { ...ctx, inactive: true } : ctx);
+  if (def.cputune) formatCputune(w, def.cputune, ctx);
   if (def.numatune) formatNumatune(w, def.numatune, ctx);
   if (def.resource) {
     const res = def.resource;

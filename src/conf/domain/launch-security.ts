@@ -31,7 +31,9 @@ function optionalUint(r: XmlReader, name: string): number | undefined {
   const c = r.child(name);
   if (!c) return undefined;
   const t = c.text().trim();
-  if (!/^\d+$/.test(t)) throw c.error(`invalid launch security ${name} '${t}', expected a non-negative integer`);
+  if (!/^\d+$/.test(t)) {
+    throw c.error(`invalid launch security ${name} '${t}', expected a non-negative integer`);
+  }
   return Number(t);
 }
 
@@ -43,7 +45,9 @@ function optionalText(r: XmlReader, name: string): string | undefined {
 function parseSev(r: XmlReader): SevDef {
   const p = r.child("policy");
   const text = p?.text().trim() ?? "";
-  if (!p || !/^(0x)?[0-9a-fA-F]+$/.test(text)) throw r.error("missing or invalid launch security <policy>, expected a hexadecimal number");
+  if (!p || !/^(0x)?[0-9a-fA-F]+$/.test(text)) {
+    throw r.error("missing or invalid launch security <policy>, expected a hexadecimal number");
+  }
   r.child("handle"); // allowed by the schema; libvirt ignores it
   return {
     type: "sev",
@@ -67,7 +71,11 @@ export function parseLaunchSecurity(r: XmlReader, _ctx: ParseContext): LaunchSec
 }
 
 /** Writes `<launchSecurity>`; the SEV policy as four or more hex digits. */
-export function formatLaunchSecurity(w: XmlWriter, v: LaunchSecurityDef, _ctx: FormatContext): void {
+export function formatLaunchSecurity(
+  w: XmlWriter,
+  v: LaunchSecurityDef,
+  _ctx: FormatContext,
+): void {
   if (v.type !== "sev") {
     w.elem("launchSecurity", [["type", v.type]]);
     return;

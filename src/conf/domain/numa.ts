@@ -62,7 +62,13 @@ export interface NumaDef {
   interconnects: NumaInterconnectDef[];
 }
 
-function scaled(r: XmlReader, value: string | undefined, unit: string | undefined, what: string, defaultScale: number): number {
+function scaled(
+  r: XmlReader,
+  value: string | undefined,
+  unit: string | undefined,
+  what: string,
+  defaultScale: number,
+): number {
   if (value === undefined) throw r.error(`missing attribute 'value' of ${what}`);
   return scaledBytes(r, value, unit, defaultScale, what);
 }
@@ -81,7 +87,9 @@ function parseDistances(cell: XmlReader, cells: NumaCellDef[], id: number): void
   };
   for (const s of siblings) {
     const sid = s.reqUint("id");
-    if (sid >= cells.length) throw s.error(`sibling id ${sid} does not refer to a NUMA cell of cell ${id}`);
+    if (sid >= cells.length) {
+      throw s.error(`sibling id ${sid} does not refer to a NUMA cell of cell ${id}`);
+    }
     const value = s.reqUint("value");
     if (
       value < LOCAL_DISTANCE || value > UNREACHABLE || (sid === id && value !== LOCAL_DISTANCE) ||
@@ -107,7 +115,9 @@ function parseCaches(cell: XmlReader): NumaCacheDef[] {
       level,
       associativity: c.reqEnum("associativity", NUMA_CACHE_ASSOCIATIVITIES),
       policy: c.reqEnum("policy", NUMA_CACHE_POLICIES),
-      sizeKiB: Math.ceil(scaled(size, size.attr("value"), size.attr("unit"), "NUMA cache size", 1024) / 1024),
+      sizeKiB: Math.ceil(
+        scaled(size, size.attr("value"), size.attr("unit"), "NUMA cache size", 1024) / 1024,
+      ),
       lineBytes: scaled(line, line.attr("value"), line.attr("unit"), "NUMA cache line size", 1),
     };
   });
@@ -179,7 +189,9 @@ export function parseNuma(r: XmlReader): NumaDef {
   });
   const ic = r.child("interconnects");
   const interconnects = ic
-    ? ic.elements().filter((e) => e.name === "latency" || e.name === "bandwidth").map(parseInterconnect)
+    ? ic.elements().filter((e) => e.name === "latency" || e.name === "bandwidth").map(
+      parseInterconnect,
+    )
     : [];
   return { cells, interconnects };
 }
@@ -259,15 +271,24 @@ export function validateNuma(n: NumaDef): void {
     }
   });
   n.interconnects.forEach((l, i) => {
-    if (l.initiator >= n.cells.length) throw fail(`NUMA ${l.kind} initiator ${l.initiator} is not a NUMA cell`);
-    if (l.target >= n.cells.length) throw fail(`NUMA ${l.kind} target ${l.target} is not a NUMA cell`);
-    if (!n.cells[l.initiator].cpus) throw fail(`NUMA cell ${l.initiator} has no vCPUs and cannot be an initiator`);
+    if (l.initiator >= n.cells.length) {
+      throw fail(`NUMA ${l.kind} initiator ${l.initiator} is not a NUMA cell`);
+    }
+    if (l.target >= n.cells.length) {
+      throw fail(`NUMA ${l.kind} target ${l.target} is not a NUMA cell`);
+    }
+    if (!n.cells[l.initiator].cpus) {
+      throw fail(`NUMA cell ${l.initiator} has no vCPUs and cannot be an initiator`);
+    }
     if (l.cache > 0 && !n.cells[l.target].caches.some((k) => k.level === l.cache)) {
-      throw fail(`NUMA ${l.kind} refers to cache level ${l.cache} that cell ${l.target} does not have`);
+      throw fail(
+        `NUMA ${l.kind} refers to cache level ${l.cache} that cell ${l.target} does not have`,
+      );
     }
     for (const p of n.interconnects.slice(0, i)) {
       if (
-        p.kind === l.kind && p.initiator === l.initiator && p.target === l.target && p.cache === l.cache &&
+        p.kind === l.kind && p.initiator === l.initiator && p.target === l.target &&
+        p.cache === l.cache &&
         p.type === l.type
       ) {
         throw fail(`NUMA ${l.kind} from ${l.initiator} to ${l.target} is given twice`);

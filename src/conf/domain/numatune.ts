@@ -71,7 +71,9 @@ export function parseNumatune(r: XmlReader, _ctx: ParseContext): NumatuneDef {
   }
   for (const n of r.children("memnode")) {
     const cellid = n.reqUint("cellid");
-    if (def.memnodes.some((x) => x.cellid === cellid)) throw n.error(`more than one <memnode> for cell ${cellid}`);
+    if (def.memnodes.some((x) => x.cellid === cellid)) {
+      throw n.error(`more than one <memnode> for cell ${cellid}`);
+    }
     const mode = n.enum("mode", NUMATUNE_MODES) ?? "strict";
     if (def.memory?.mode === "restrictive" && mode !== "restrictive") {
       throw n.error("<memnode> mode must be 'restrictive' when the <memory> mode is 'restrictive'");
@@ -101,7 +103,11 @@ export function resolveNumatuneMemory(def: NumatuneDef, vcpuStatic: boolean): vo
     m.placement = m.nodeset || vcpuStatic ? "static" : "auto";
   }
   if (m.placement === "static" && !m.nodeset) {
-    throw new VirtError("config-unsupported", "domain", "numatune <memory> needs a nodeset when its placement is 'static'");
+    throw new VirtError(
+      "config-unsupported",
+      "domain",
+      "numatune <memory> needs a nodeset when its placement is 'static'",
+    );
   }
   if (m.placement === "auto") delete m.nodeset;
 }
@@ -115,13 +121,23 @@ export function resolveNumatuneMemory(def: NumatuneDef, vcpuStatic: boolean): vo
 export function checkMemnodes(def: NumatuneDef, cellCount: number): void {
   if (!def.memnodes.length) return;
   if (def.memory?.placement === "auto") {
-    throw new VirtError("config-unsupported", "domain", "per-node <memnode> binding is not compatible with automatic NUMA placement");
+    throw new VirtError(
+      "config-unsupported",
+      "domain",
+      "per-node <memnode> binding is not compatible with automatic NUMA placement",
+    );
   }
   if (!cellCount) {
     throw new VirtError("xml-error", "domain", "<memnode> is invalid without any guest NUMA cells");
   }
   const bad = def.memnodes.find((n) => n.cellid >= cellCount);
-  if (bad) throw new VirtError("xml-error", "domain", `<memnode> cellid ${bad.cellid} does not name a guest NUMA cell`);
+  if (bad) {
+    throw new VirtError(
+      "xml-error",
+      "domain",
+      `<memnode> cellid ${bad.cellid} does not name a guest NUMA cell`,
+    );
+  }
   def.memnodes.sort((a, b) => a.cellid - b.cellid);
 }
 
@@ -130,7 +146,11 @@ export function formatNumatune(w: XmlWriter, v: NumatuneDef, _ctx: FormatContext
   w.group("numatune", null, (w) => {
     const m = v.memory;
     if (m) {
-      const placement = m.placement === "static" || m.placement === "auto" ? m.placement : m.nodeset ? "static" : "auto";
+      const placement = m.placement === "static" || m.placement === "auto"
+        ? m.placement
+        : m.nodeset
+        ? "static"
+        : "auto";
       w.elem("memory", [
         ["mode", m.mode ?? "strict"],
         ["nodeset", placement === "static" && m.nodeset ? formatBitmap(m.nodeset) : undefined],
@@ -138,7 +158,10 @@ export function formatNumatune(w: XmlWriter, v: NumatuneDef, _ctx: FormatContext
       ]);
     }
     for (const n of v.memnodes) {
-      w.elem("memnode", [["cellid", n.cellid], ["mode", n.mode], ["nodeset", formatBitmap(n.nodeset)]]);
+      w.elem("memnode", [["cellid", n.cellid], ["mode", n.mode], [
+        "nodeset",
+        formatBitmap(n.nodeset),
+      ]]);
     }
   });
 }

@@ -70,8 +70,9 @@ export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloa
     os.machine = t.attr("machine");
   }
   // Like libvirt with a host's capabilities: a full-virt guest without an
-  // arch gets the host's (x86_64 on the hosts we run on).
-  if (os.type === "hvm" && !os.arch) os.arch = "x86_64";
+  // arch gets the host's (x86_64 on the hosts we run on); VMware's guest
+  // capabilities list i686 first, so a vmware guest gets i686.
+  if (os.type === "hvm" && !os.arch) os.arch = domainType === "vmware" ? "i686" : "x86_64";
   const fw = r.child("firmware");
   if (fw) {
     os.firmwareFeatures = fw.children("feature").map((f) => ({ name: f.req("name"), enabled: f.yesNo("enabled") ?? false }));

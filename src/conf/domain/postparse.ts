@@ -17,7 +17,8 @@ import { postParseVideos } from "./devices/video.ts";
 export type DomainCheck = (def: DomainDef) => void;
 
 function checkName(def: DomainDef): void {
-  if (def.name.includes("/")) {
+  // VMware display names may hold a slash (libvirt's VMX parser allows it).
+  if (def.name.includes("/") && def.type !== "vmware") {
     throw new VirtError("xml-detail", "domain", `name '${def.name}' cannot contain '/'`);
   }
 }

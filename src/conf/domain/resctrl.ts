@@ -87,7 +87,8 @@ function vcpusAttr(r: XmlReader): number[] {
 
 function cacheCollides(list: CacheAllocDef[], c: CacheAllocDef): boolean {
   return list.some((x) =>
-    x.level === c.level && x.id === c.id && (x.type === "both" || c.type === "both" || x.type === c.type)
+    x.level === c.level && x.id === c.id &&
+    (x.type === "both" || c.type === "both" || x.type === c.type)
   );
 }
 
@@ -111,13 +112,17 @@ export function parseCachetune(r: XmlReader, ctx: ParseContext): CachetuneDef {
       size: scaledBytes(c, size, c.attr("unit"), 1024, "cache size"),
     };
     if (cacheCollides(caches, alloc)) {
-      throw c.error(`colliding cache allocations for cache level ${alloc.level} id ${alloc.id}, type ${alloc.type}`);
+      throw c.error(
+        `colliding cache allocations for cache level ${alloc.level} id ${alloc.id}, type ${alloc.type}`,
+      );
     }
     caches.push(alloc);
   }
   const monitors = r.children("monitor").map((m) => {
     const level = m.reqUint("level");
-    if (level !== MONITOR_CACHE_LEVEL) throw m.error(`invalid monitor cache level '${level}', expected ${MONITOR_CACHE_LEVEL}`);
+    if (level !== MONITOR_CACHE_LEVEL) {
+      throw m.error(`invalid monitor cache level '${level}', expected ${MONITOR_CACHE_LEVEL}`);
+    }
     return vcpusAttr(m);
   });
   return { vcpus, id: ctx.inactive ? undefined : id, caches, monitors };
@@ -135,8 +140,12 @@ export function parseMemorytune(r: XmlReader, ctx: ParseContext): MemorytuneDef 
   for (const n of r.children("node")) {
     const node = n.reqUint("id");
     const bandwidth = n.reqUint("bandwidth");
-    if (bandwidth > MAX_BANDWIDTH) throw n.error(`memory bandwidth ${bandwidth} is above ${MAX_BANDWIDTH}`);
-    if (nodes.some((x) => x.node === node)) throw n.error(`memory bandwidth for node ${node} is already given`);
+    if (bandwidth > MAX_BANDWIDTH) {
+      throw n.error(`memory bandwidth ${bandwidth} is above ${MAX_BANDWIDTH}`);
+    }
+    if (nodes.some((x) => x.node === node)) {
+      throw n.error(`memory bandwidth for node ${node} is already given`);
+    }
     nodes.push({ node, bandwidth });
   }
   const monitors = r.children("monitor").map(vcpusAttr);
@@ -148,8 +157,9 @@ const overlaps = (a: number[], b: number[]) => a.some((x) => b.includes(x));
 
 function addMonitor(g: ResctrlDef, kind: ResctrlMonitorDef["kind"], vcpus: number[]): void {
   if (!vcpus.length) throw fail(`a ${kind} monitor of the resctrl group ${g.id} has no vCPUs`);
+  const mon = formatBitmap(vcpus);
   if (!vcpus.every((v) => g.vcpus.includes(v))) {
-    throw fail(`monitor vCPUs ${formatBitmap(vcpus)} are not all in the allocation vCPUs ${formatBitmap(g.vcpus)}`);
+    throw fail(`monitor vCPUs ${mon} are not all in the allocation vCPUs ${formatBitmap(g.vcpus)}`);
   }
   const sameAsGroup = equal(vcpus, g.vcpus);
   const emptyAlloc = !g.caches.length && !g.bandwidths.length;
@@ -157,7 +167,9 @@ function addMonitor(g: ResctrlDef, kind: ResctrlMonitorDef["kind"], vcpus: numbe
   let overlapOther = false;
   for (const m of g.monitors) {
     if (equal(vcpus, m.vcpus)) {
-      if (m.kind === kind) throw fail(`two ${kind} monitors have the same vCPUs ${formatBitmap(vcpus)}`);
+      if (m.kind === kind) {
+        throw fail(`two ${kind} monitors have the same vCPUs ${mon}`);
+      }
       continue;
     }
     const o = overlaps(vcpus, m.vcpus);
@@ -165,7 +177,7 @@ function addMonitor(g: ResctrlDef, kind: ResctrlMonitorDef["kind"], vcpus: numbe
     if (!sameAsGroup && !equal(m.vcpus, g.vcpus) && o) overlapOther = true;
   }
   if (overlapOther || (emptyAlloc && overlapAny)) {
-    throw fail(`monitor vCPUs ${formatBitmap(vcpus)} overlap another monitor of the same resctrl group`);
+    throw fail(`monitor vCPUs ${mon} overlap another monitor of the same resctrl group`);
   }
   g.monitors.push({ kind, vcpus });
 }
@@ -175,7 +187,8 @@ function findGroup(groups: ResctrlDef[], vcpus: number[], element: string): Resc
   for (const g of groups) {
     if (equal(g.vcpus, vcpus)) return g;
     if (overlaps(g.vcpus, vcpus)) {
-      throw fail(`<${element}> vCPUs ${formatBitmap(vcpus)} overlap the vCPUs ${formatBitmap(g.vcpus)} of another allocation`);
+      const [mine, theirs] = [formatBitmap(vcpus), formatBitmap(g.vcpus)];
+      throw fail(`<${element}> vCPUs ${mine} overlap the vCPUs ${theirs} of another allocation`);
     }
   }
   return undefined;
@@ -188,14 +201,26 @@ function findGroup(groups: ResctrlDef[], vcpus: number[], element: string): Resc
  * @throws VirtError for overlapping or identical cachetunes, colliding
  *   memory bandwidth, or monitors outside or overlapping their group
  */
-export function resolveResctrls(cachetunes: CachetuneDef[], memorytunes: MemorytuneDef[], maxVcpus: number): ResctrlDef[] {
+export function resolveResctrls(
+  cachetunes: CachetuneDef[],
+  memorytunes: MemorytuneDef[],
+  maxVcpus: number,
+): ResctrlDef[] {
   const cut = (v: number[]) => v.filter((x) => x < maxVcpus);
   const groups: ResctrlDef[] = [];
   for (const ct of cachetunes) {
     const vcpus = cut(ct.vcpus);
     if (!vcpus.length) continue;
-    if (findGroup(groups, vcpus, "cachetune")) throw fail(`two <cachetune> elements have the same vCPUs ${formatBitmap(vcpus)}`);
-    const g: ResctrlDef = { vcpus, id: ct.id ?? `vcpus_${formatBitmap(vcpus)}`, caches: [...ct.caches], bandwidths: [], monitors: [] };
+    if (findGroup(groups, vcpus, "cachetune")) {
+      throw fail(`two <cachetune> elements have the same vCPUs ${formatBitmap(vcpus)}`);
+    }
+    const g: ResctrlDef = {
+      vcpus,
+      id: ct.id ?? `vcpus_${formatBitmap(vcpus)}`,
+      caches: [...ct.caches],
+      bandwidths: [],
+      monitors: [],
+    };
     for (const m of ct.monitors) addMonitor(g, "cache", cut(m));
     if (g.monitors.length || g.caches.length) groups.push(g);
   }
@@ -203,9 +228,18 @@ export function resolveResctrls(cachetunes: CachetuneDef[], memorytunes: Memoryt
     const vcpus = cut(mt.vcpus);
     if (!vcpus.length) continue;
     const existing = findGroup(groups, vcpus, "memorytune");
-    const g = existing ?? { vcpus, id: mt.id ?? `vcpus_${formatBitmap(vcpus)}`, caches: [], bandwidths: [], monitors: [] };
+    const g = existing ??
+      {
+        vcpus,
+        id: mt.id ?? `vcpus_${formatBitmap(vcpus)}`,
+        caches: [],
+        bandwidths: [],
+        monitors: [],
+      };
     for (const n of mt.nodes) {
-      if (g.bandwidths.some((b) => b.node === n.node)) throw fail(`memory bandwidth for node ${n.node} is already given`);
+      if (g.bandwidths.some((b) => b.node === n.node)) {
+        throw fail(`memory bandwidth for node ${n.node} is already given`);
+      }
       g.bandwidths.push(n);
     }
     for (const m of mt.monitors) addMonitor(g, "membw", cut(m));
@@ -218,17 +252,25 @@ const CACHE_TYPE_ORDER = (t: CacheAllocDef["type"]) => CACHE_TYPES.indexOf(t);
 
 /** Writes the `<cachetune>` elements, then the `<memorytune>` elements, of resolved groups. */
 export function formatResctrls(w: XmlWriter, groups: ResctrlDef[], ctx: FormatContext): void {
-  const attrs = (g: ResctrlDef) => [["vcpus", formatBitmap(g.vcpus)], ["id", ctx.inactive ? undefined : g.id]] as const;
+  const attrs = (g: ResctrlDef) =>
+    [["vcpus", formatBitmap(g.vcpus)], ["id", ctx.inactive ? undefined : g.id]] as const;
   for (const g of groups) {
-    const caches = [...g.caches].sort((a, b) => a.level - b.level || CACHE_TYPE_ORDER(a.type) - CACHE_TYPE_ORDER(b.type) || a.id - b.id);
+    const caches = [...g.caches].sort((a, b) =>
+      a.level - b.level || CACHE_TYPE_ORDER(a.type) - CACHE_TYPE_ORDER(b.type) || a.id - b.id
+    );
     const monitors = g.monitors.filter((m) => m.kind === "cache");
     if (!caches.length && !monitors.length) continue;
     w.elem("cachetune", attrs(g), (w) => {
       for (const c of caches) {
         const size = prettySize(c.size);
-        w.elem("cache", [["id", c.id], ["level", c.level], ["type", c.type], ["size", size.value], ["unit", size.unit]]);
+        w.elem("cache", [["id", c.id], ["level", c.level], ["type", c.type], ["size", size.value], [
+          "unit",
+          size.unit,
+        ]]);
       }
-      for (const m of monitors) w.elem("monitor", [["level", MONITOR_CACHE_LEVEL], ["vcpus", formatBitmap(m.vcpus)]]);
+      for (const m of monitors) {
+        w.elem("monitor", [["level", MONITOR_CACHE_LEVEL], ["vcpus", formatBitmap(m.vcpus)]]);
+      }
     });
   }
   for (const g of groups) {

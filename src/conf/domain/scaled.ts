@@ -16,11 +16,21 @@ import { UNIT_NAMES, unitScale } from "../units.ts";
  * scaledBytes(r, "6", "MiB", 1024, "cache size"); // 6291456
  * ```
  */
-export function scaledBytes(r: XmlReader, value: string, unit: string | undefined, defaultScale: number, what: string): number {
+export function scaledBytes(
+  r: XmlReader,
+  value: string,
+  unit: string | undefined,
+  defaultScale: number,
+  what: string,
+): number {
   const scale = unitScale(unit, defaultScale);
-  if (scale === undefined) throw r.error(`unknown unit '${unit}' of ${what}, expected one of: ${UNIT_NAMES}`);
+  if (scale === undefined) {
+    throw r.error(`unknown unit '${unit}' of ${what}, expected one of: ${UNIT_NAMES}`);
+  }
   const t = value.trim();
-  if (!/^\+?\d+$/.test(t)) throw r.error(`invalid ${what} '${value}', expected a non-negative integer`);
+  if (!/^\+?\d+$/.test(t)) {
+    throw r.error(`invalid ${what} '${value}', expected a non-negative integer`);
+  }
   return Number(t) * scale;
 }
 

@@ -54,13 +54,19 @@ export function parseSeclabel(r: XmlReader, ctx: ParseContext): SeclabelDef {
   const label = labelText(r, "label");
   const imagelabel = labelText(r, "imagelabel");
   const baselabel = labelText(r, "baselabel");
-  if (type === "dynamic" && !def.relabel) throw r.error("a dynamic security label must use relabel='yes'");
-  if (type === "none" && def.relabel) throw r.error("relabel='yes' is not compatible with security label type 'none'");
+  if (type === "dynamic" && !def.relabel) {
+    throw r.error("a dynamic security label must use relabel='yes'");
+  }
+  if (type === "none" && def.relabel) {
+    throw r.error("relabel='yes' is not compatible with security label type 'none'");
+  }
   if (def.model === "none") {
     if (ctx.inactive) {
       def.type = "none";
       def.relabel = false;
-    } else if (type !== "none") throw r.error(`security label type '${type}' is not supported with model 'none'`);
+    } else if (type !== "none") {
+      throw r.error(`security label type '${type}' is not supported with model 'none'`);
+    }
     return def;
   }
   const live = !ctx.inactive && type !== "none";
@@ -85,11 +91,19 @@ export function parseSeclabel(r: XmlReader, ctx: ParseContext): SeclabelDef {
 export function checkSeclabels(labels: SeclabelDef[]): void {
   labels.forEach((l, i) => {
     if (labels.slice(0, i).some((o) => o.model === l.model)) {
-      throw new VirtError("xml-detail", "domain", `a security label for model '${l.model ?? ""}' is already given`);
+      throw new VirtError(
+        "xml-detail",
+        "domain",
+        `a security label for model '${l.model ?? ""}' is already given`,
+      );
     }
   });
   if (labels.length > 1 && labels.some((l) => l.model === undefined)) {
-    throw new VirtError("xml-error", "domain", "every security label needs a model when several are given");
+    throw new VirtError(
+      "xml-error",
+      "domain",
+      "every security label needs a model when several are given",
+    );
   }
 }
 
@@ -99,9 +113,13 @@ export function formatSeclabel(w: XmlWriter, v: SeclabelDef, _ctx: FormatContext
     w.elem("seclabel", [["type", v.type], ["model", v.model]]);
     return;
   }
-  w.elem("seclabel", [["type", v.type], ["model", v.model], ["relabel", v.relabel ? "yes" : "no"]], (w) => {
-    w.text("label", v.label);
-    if (v.relabel) w.text("imagelabel", v.imagelabel);
-    if (v.type === "dynamic") w.text("baselabel", v.baselabel);
-  });
+  w.elem(
+    "seclabel",
+    [["type", v.type], ["model", v.model], ["relabel", v.relabel ? "yes" : "no"]],
+    (w) => {
+      w.text("label", v.label);
+      if (v.relabel) w.text("imagelabel", v.imagelabel);
+      if (v.type === "dynamic") w.text("baselabel", v.baselabel);
+    },
+  );
 }

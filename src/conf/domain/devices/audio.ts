@@ -10,7 +10,18 @@ import type { FormatContext, ParseContext } from "../context.ts";
 import type { DomainDef } from "../def.ts";
 
 /** Audio backend types. */
-export const AUDIO_TYPES = ["none", "alsa", "coreaudio", "jack", "oss", "pulseaudio", "sdl", "spice", "file", "dbus"] as const;
+export const AUDIO_TYPES = [
+  "none",
+  "alsa",
+  "coreaudio",
+  "jack",
+  "oss",
+  "pulseaudio",
+  "sdl",
+  "spice",
+  "file",
+  "dbus",
+] as const;
 /** Sample formats of `<settings format>`. */
 export const AUDIO_FORMATS = ["s8", "u8", "s16", "u16", "s32", "u32", "f32"] as const;
 /** SDL audio drivers. */
@@ -70,7 +81,9 @@ export interface AudioDef {
 
 function positive(r: XmlReader, name: string): number | undefined {
   const v = r.uint(name);
-  if (v === 0) throw r.error(`invalid value '0' for attribute '${name}', expected a positive integer`);
+  if (v === 0) {
+    throw r.error(`invalid value '0' for attribute '${name}', expected a positive integer`);
+  }
   return v;
 }
 
@@ -81,10 +94,14 @@ function parseIo(r: XmlReader, type: AudioType): AudioIoDef {
     voices: positive(r, "voices"),
     bufferLength: positive(r, "bufferLength"),
   };
-  if (io.fixedSettings === "yes" && io.mixingEngine !== "yes") throw r.error("fixed audio settings requires mixing engine");
+  if (io.fixedSettings === "yes" && io.mixingEngine !== "yes") {
+    throw r.error("fixed audio settings requires mixing engine");
+  }
   const settings = r.child("settings");
   if (settings) {
-    if (io.fixedSettings !== "yes") throw settings.error("audio settings specified without fixed settings flag");
+    if (io.fixedSettings !== "yes") {
+      throw settings.error("audio settings specified without fixed settings flag");
+    }
     io.frequency = positive(settings, "frequency");
     io.channels = positive(settings, "channels");
     io.format = settings.enum("format", AUDIO_FORMATS);
@@ -132,7 +149,9 @@ export function parseAudio(r: XmlReader, _ctx: ParseContext): AudioDef {
       def.tryMMap = r.enum("tryMMap", ["yes", "no"]);
       def.exclusive = r.enum("exclusive", ["yes", "no"]);
       def.dspPolicy = r.int("dspPolicy");
-      if (def.dspPolicy !== undefined && def.dspPolicy < 0) throw r.error(`cannot parse 'dspPolicy' value '${def.dspPolicy}'`);
+      if (def.dspPolicy !== undefined && def.dspPolicy < 0) {
+        throw r.error(`cannot parse 'dspPolicy' value '${def.dspPolicy}'`);
+      }
       break;
     }
     case "pulseaudio":
@@ -156,11 +175,20 @@ function backendIoAttrs(type: AudioType, io: AudioIoDef): Attr[] {
     case "sdl":
       return [["bufferCount", io.bufferCount || undefined]];
     case "jack":
-      return [["serverName", io.serverName], ["clientName", io.clientName], ["connectPorts", io.connectPorts], ["exactName", io.exactName]];
+      return [["serverName", io.serverName], ["clientName", io.clientName], [
+        "connectPorts",
+        io.connectPorts,
+      ], ["exactName", io.exactName]];
     case "oss":
-      return [["dev", io.dev], ["bufferCount", io.bufferCount || undefined], ["tryPoll", io.tryPoll]];
+      return [["dev", io.dev], ["bufferCount", io.bufferCount || undefined], [
+        "tryPoll",
+        io.tryPoll,
+      ]];
     case "pulseaudio":
-      return [["name", io.name], ["streamName", io.streamName], ["latency", io.latency || undefined]];
+      return [["name", io.name], ["streamName", io.streamName], [
+        "latency",
+        io.latency || undefined,
+      ]];
     default:
       return [];
   }
@@ -176,9 +204,17 @@ function formatIo(w: XmlWriter, name: string, type: AudioType, io: AudioIoDef | 
     ...backendIoAttrs(type, io),
   ];
   if (!attrs.some(([, v]) => v !== undefined)) return;
-  w.elem(name, attrs, io.fixedSettings === "yes"
-    ? (w) => w.elem("settings", [["frequency", io.frequency || undefined], ["channels", io.channels || undefined], ["format", io.format]])
-    : undefined);
+  w.elem(
+    name,
+    attrs,
+    io.fixedSettings === "yes"
+      ? (w) =>
+        w.elem("settings", [["frequency", io.frequency || undefined], [
+          "channels",
+          io.channels || undefined,
+        ], ["format", io.format]])
+      : undefined,
+  );
 }
 
 /** Writes `<audio>`. */

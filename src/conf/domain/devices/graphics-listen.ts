@@ -30,36 +30,52 @@ function nonEmpty(v: string | undefined): string | undefined {
  * `socket` attributes of `<graphics>`: they fill an address or socket the
  * element leaves out and must agree with one it gives.
  */
-function parseListen(l: XmlReader, ctx: ParseContext, compat?: { listen?: string; socket?: string }): GraphicsListenDef {
+function parseListen(
+  l: XmlReader,
+  ctx: ParseContext,
+  compat?: { listen?: string; socket?: string },
+): GraphicsListenDef {
   const type = l.reqEnum("type", LISTEN_TYPES);
   let address = l.attr("address");
   let socket = l.attr("socket");
   const network = nonEmpty(l.attr("network"));
   if (type === "address") {
     if (address !== undefined && compat?.listen !== undefined && address !== compat.listen) {
-      throw l.error(`graphics 'listen' attribute '${compat.listen}' must match 'address' attribute of first listen element (found '${address}')`);
+      throw l.error(
+        `graphics 'listen' attribute '${compat.listen}' must match 'address' attribute of first listen element (found '${address}')`,
+      );
     }
     address ??= compat?.listen;
   }
   if (type === "socket") {
     if (socket !== undefined && compat?.socket !== undefined && socket !== compat.socket) {
-      throw l.error(`graphics 'socket' attribute '${compat.socket}' must match 'socket' attribute of first listen element (found '${socket}')`);
+      throw l.error(
+        `graphics 'socket' attribute '${compat.socket}' must match 'socket' attribute of first listen element (found '${socket}')`,
+      );
     }
     socket ??= compat?.socket;
   }
   const def: GraphicsListenDef = { type };
   address = nonEmpty(address);
-  if (address !== undefined && (type === "address" || (type === "network" && !ctx.inactive))) def.address = address;
+  if (address !== undefined && (type === "address" || (type === "network" && !ctx.inactive))) {
+    def.address = address;
+  }
   if (network !== undefined) {
-    if (type !== "network") throw l.error("'network' attribute is valid only for listen type 'network'");
+    if (type !== "network") {
+      throw l.error("'network' attribute is valid only for listen type 'network'");
+    }
     def.network = network;
   }
   socket = nonEmpty(socket);
   if (socket !== undefined) {
-    if (type !== "socket") throw l.error("'socket' attribute is valid only for listen type 'socket'");
+    if (type !== "socket") {
+      throw l.error("'socket' attribute is valid only for listen type 'socket'");
+    }
     def.socket = socket;
   }
-  if (type === "network" && def.network === undefined) throw l.error("'network' attribute is required for listen type 'network'");
+  if (type === "network" && def.network === undefined) {
+    throw l.error("'network' attribute is required for listen type 'network'");
+  }
   return def;
 }
 
@@ -69,18 +85,29 @@ function parseListen(l: XmlReader, ctx: ParseContext, compat?: { listen?: string
  * replaces a first address or network listen.
  */
 export function parseListens(r: XmlReader, ctx: ParseContext): GraphicsListenDef[] {
-  const compat = { listen: r.attr("listen"), socket: r.name === "graphics" && r.attr("type") === "vnc" ? r.attr("socket") : undefined };
-  const listens = r.children("listen").map((l, i) => parseListen(l, ctx, i === 0 ? compat : undefined));
+  const compat = {
+    listen: r.attr("listen"),
+    socket: r.name === "graphics" && r.attr("type") === "vnc" ? r.attr("socket") : undefined,
+  };
+  const listens = r.children("listen").map((l, i) =>
+    parseListen(l, ctx, i === 0 ? compat : undefined)
+  );
   const fromAttrs: GraphicsListenDef = compat.socket !== undefined
     ? { type: "socket", socket: compat.socket }
     : { type: "address", address: nonEmpty(compat.listen) };
   if (listens.length === 0) listens.push(fromAttrs);
-  else if ((listens[0].type === "address" || listens[0].type === "network") && fromAttrs.type === "socket") listens[0] = fromAttrs;
+  else if (
+    (listens[0].type === "address" || listens[0].type === "network") && fromAttrs.type === "socket"
+  ) listens[0] = fromAttrs;
   return listens;
 }
 
 /** Writes the `<listen>` elements. */
-export function formatListens(w: XmlWriter, listens: GraphicsListenDef[], ctx: FormatContext): void {
+export function formatListens(
+  w: XmlWriter,
+  listens: GraphicsListenDef[],
+  ctx: FormatContext,
+): void {
   for (const l of listens) {
     const showAddress = l.type === "address" || (l.type === "network" && !ctx.inactive);
     w.elem("listen", [

@@ -6,7 +6,16 @@
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 
 /** SPICE channels, in libvirt's output order. */
-export const SPICE_CHANNELS = ["main", "display", "inputs", "cursor", "playback", "record", "smartcard", "usbredir"] as const;
+export const SPICE_CHANNELS = [
+  "main",
+  "display",
+  "inputs",
+  "cursor",
+  "playback",
+  "record",
+  "smartcard",
+  "usbredir",
+] as const;
 /** Channel security modes. */
 export const SPICE_CHANNEL_MODES = ["any", "secure", "insecure"] as const;
 
@@ -28,7 +37,12 @@ export interface SpiceFeatures {
   gl?: { enable: "yes" | "no"; rendernode?: string };
 }
 
-function one<const T extends string>(r: XmlReader, child: string, attr: string, values: readonly T[]): T | undefined {
+function one<const T extends string>(
+  r: XmlReader,
+  child: string,
+  attr: string,
+  values: readonly T[],
+): T | undefined {
   const c = r.child(child);
   return c ? c.reqEnum(attr, values) : undefined;
 }

@@ -6,14 +6,32 @@
  */
 import type { Attr, XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
-import { formatListens, type GraphicsListenDef, listenAttr, parseListens } from "./graphics-listen.ts";
-import { formatSpiceFeatures, parseSpiceFeatures, SPICE_CHANNEL_MODES, type SpiceFeatures } from "./graphics-spice.ts";
+import {
+  formatListens,
+  type GraphicsListenDef,
+  listenAttr,
+  parseListens,
+} from "./graphics-listen.ts";
+import {
+  formatSpiceFeatures,
+  parseSpiceFeatures,
+  SPICE_CHANNEL_MODES,
+  type SpiceFeatures,
+} from "./graphics-spice.ts";
 import { parseAudioRef } from "./sound.ts";
 
 export { type GraphicsListenDef, LISTEN_TYPES } from "./graphics-listen.ts";
 
 /** Graphics types. */
-export const GRAPHICS_TYPES = ["sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus"] as const;
+export const GRAPHICS_TYPES = [
+  "sdl",
+  "vnc",
+  "rdp",
+  "desktop",
+  "spice",
+  "egl-headless",
+  "dbus",
+] as const;
 
 /** A remote display's password settings. */
 export interface GraphicsAuthDef {
@@ -127,7 +145,9 @@ function parseAuth(r: XmlReader, type: "vnc" | "spice"): GraphicsAuthDef {
   const validTo = r.attr("passwdValidTo");
   if (validTo !== undefined) {
     const m = VALID_TO.exec(validTo);
-    if (!m) throw r.error(`cannot parse password validity time '${validTo}', expect YYYY-MM-DDTHH:MM:SS`);
+    if (!m) {
+      throw r.error(`cannot parse password validity time '${validTo}', expect YYYY-MM-DDTHH:MM:SS`);
+    }
     const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
     auth.validTo = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
   }
@@ -139,7 +159,9 @@ function parseAuth(r: XmlReader, type: "vnc" | "spice"): GraphicsAuthDef {
 function formatValidTo(t: number): string {
   const d = new Date(t * 1000);
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T${
+    p(d.getUTCHours())
+  }:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
 function authAttrs(a: GraphicsAuthDef, ctx: FormatContext): Attr[] {
@@ -195,7 +217,9 @@ function parseSpice(r: XmlReader, ctx: ParseContext): SpiceGraphicsDef {
   if (autoport && ctx.inactive) port = tlsPort = 0;
   // Without ports and with autoport='no', SPICE listens nowhere: libvirt
   // records that as a listen of type 'none'.
-  if (listens[0].type === "address" && port === 0 && tlsPort === 0 && !autoport) listens[0] = { type: "none" };
+  if (listens[0].type === "address" && port === 0 && tlsPort === 0 && !autoport) {
+    listens[0] = { type: "none" };
+  }
   return {
     type: "spice",
     listens,
@@ -221,11 +245,20 @@ function parseRdp(r: XmlReader, ctx: ParseContext): RdpGraphicsDef {
   }
   if (r.enum("autoport", ["yes", "no"]) === "yes") autoport = true;
   if (autoport && ctx.inactive) port = 0;
-  return { type: "rdp", listens, port, autoport, replaceUser: yesNoBool(r, "replaceUser"), multiUser: yesNoBool(r, "multiUser") };
+  return {
+    type: "rdp",
+    listens,
+    port,
+    autoport,
+    replaceUser: yesNoBool(r, "replaceUser"),
+    multiUser: yesNoBool(r, "multiUser"),
+  };
 }
 
 function parseGl(r: XmlReader | undefined): GraphicsGlDef | undefined {
-  return r ? { enable: r.reqEnum("enable", ["yes", "no"]), rendernode: r.attr("rendernode") } : undefined;
+  return r
+    ? { enable: r.reqEnum("enable", ["yes", "no"]), rendernode: r.attr("rendernode") }
+    : undefined;
 }
 
 /** Parses `<graphics>`. */
@@ -251,7 +284,13 @@ export function parseGraphics(r: XmlReader, ctx: ParseContext): GraphicsDef {
     case "egl-headless":
       return { type, rendernode: r.child("gl")?.attr("rendernode") };
     case "dbus":
-      return { type, p2p: yesNoBool(r, "p2p"), address: r.attr("address"), gl: parseGl(r.child("gl")), audioId: parseAudioRef(r.child("audio")) };
+      return {
+        type,
+        p2p: yesNoBool(r, "p2p"),
+        address: r.attr("address"),
+        gl: parseGl(r.child("gl")),
+        audioId: parseAudioRef(r.child("audio")),
+      };
   }
 }
 
@@ -262,10 +301,16 @@ function vncAttrs(g: VncGraphicsDef, ctx: FormatContext): Attr[] {
     attrs.push(["socket", first.socket]);
   } else if (first?.type === "address" || first?.type === "network") {
     const port = g.port && (!g.autoport || !ctx.inactive) ? g.port : g.autoport ? -1 : undefined;
-    attrs.push(["port", port], ["autoport", g.autoport ? "yes" : "no"], ["websocket", g.websocket || undefined]);
+    attrs.push(["port", port], ["autoport", g.autoport ? "yes" : "no"], [
+      "websocket",
+      g.websocket || undefined,
+    ]);
     attrs.push(listenAttr(first, ctx));
   }
-  attrs.push(["keymap", g.keymap], ["sharePolicy", g.sharePolicy], ["powerControl", g.powerControl]);
+  attrs.push(["keymap", g.keymap], ["sharePolicy", g.sharePolicy], [
+    "powerControl",
+    g.powerControl,
+  ]);
   return [...attrs, ...authAttrs(g.auth, ctx)];
 }
 
@@ -273,7 +318,10 @@ function spiceAttrs(g: SpiceGraphicsDef, ctx: FormatContext): Attr[] {
   const first = g.listens[0];
   const attrs: Attr[] = [];
   if (first?.type === "address" || first?.type === "network") {
-    attrs.push(["port", g.port || undefined], ["tlsPort", g.tlsPort || undefined], ["autoport", g.autoport ? "yes" : "no"]);
+    attrs.push(["port", g.port || undefined], ["tlsPort", g.tlsPort || undefined], [
+      "autoport",
+      g.autoport ? "yes" : "no",
+    ]);
     attrs.push(listenAttr(first, ctx));
   }
   attrs.push(["keymap", g.keymap], ["defaultMode", g.defaultMode]);
@@ -299,7 +347,10 @@ function attrsOf(g: GraphicsDef, ctx: FormatContext): Attr[] {
     case "rdp":
       return rdpAttrs(g, ctx);
     case "sdl":
-      return [["display", g.display], ["xauth", g.xauth], ["fullscreen", g.fullscreen ? "yes" : undefined]];
+      return [["display", g.display], ["xauth", g.xauth], [
+        "fullscreen",
+        g.fullscreen ? "yes" : undefined,
+      ]];
     case "desktop":
       return [["display", g.display], ["fullscreen", g.fullscreen ? "yes" : undefined]];
     case "dbus":

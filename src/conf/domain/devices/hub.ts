@@ -1,21 +1,33 @@
 /**
- * PLACEHOLDER: <hub> is not modelled yet; the owning helper replaces this file.
+ * `<hub>`: a USB hub adding ports to a USB bus.
  * @module
  */
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
-import type { DeviceInfo } from "../device-info.ts";
+import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 
-/** A <hub> device. */
+/** A `<hub>` device. */
 export interface HubDef {
-  /** address, alias and the like */
+  /** The only hub type is `usb`. */
+  type: "usb";
+  /** address, alias */
   info: DeviceInfo;
 }
 
-/** Parses <hub>. */
-export function parseHub(_r: XmlReader, _ctx: ParseContext): HubDef {
-  return { info: {} };
+/**
+ * Parses `<hub>`.
+ *
+ * @example
+ * ```ts
+ * // <hub type='usb'/>
+ * parseHub(r, ctx); // { type: "usb", info: {} }
+ * ```
+ */
+export function parseHub(r: XmlReader, ctx: ParseContext): HubDef {
+  return { type: r.reqEnum("type", ["usb"]), info: parseDeviceInfo(r, ctx) };
 }
 
-/** Writes <hub>. */
-export function formatHub(_w: XmlWriter, _v: HubDef, _ctx: FormatContext): void {}
+/** Writes `<hub>`. */
+export function formatHub(w: XmlWriter, h: HubDef, ctx: FormatContext): void {
+  w.elem("hub", [["type", h.type]], (w) => formatDeviceInfo(w, h.info, ctx));
+}

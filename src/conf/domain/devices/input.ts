@@ -8,7 +8,7 @@ import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
 import type { DomainDef } from "../def.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
-import { parseVirtioOptions, virtioOptionsAttrs, type VirtioOptions } from "./virtio-options.ts";
+import { parseVirtioOptions, type VirtioOptions, virtioOptionsAttrs } from "./virtio-options.ts";
 
 /** Input device kinds. */
 export const INPUT_TYPES = ["mouse", "tablet", "keyboard", "passthrough", "evdev"] as const;
@@ -17,7 +17,14 @@ export const INPUT_BUSES = ["ps2", "usb", "xen", "parallels", "virtio", "none"] 
 /** virtio input models. */
 export const INPUT_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional"] as const;
 /** Hot keys that toggle an evdev grab. */
-export const GRAB_TOGGLES = ["ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta", "scrolllock", "ctrl-scrolllock"] as const;
+export const GRAB_TOGGLES = [
+  "ctrl-ctrl",
+  "alt-alt",
+  "shift-shift",
+  "meta-meta",
+  "scrolllock",
+  "ctrl-scrolllock",
+] as const;
 
 /** The host event device of a passthrough or evdev input. */
 export interface InputSourceDef {
@@ -52,7 +59,9 @@ export function parseInput(r: XmlReader, ctx: ParseContext): InputDef {
     const attr = def.type === "passthrough" ? "evdev" : "dev";
     const src = r.child("source");
     const evdev = src?.attr(attr);
-    if (!src || !evdev) throw (src ?? r).error(`missing evdev path for input device (<source ${attr}='...'>)`);
+    if (!src || !evdev) {
+      throw (src ?? r).error(`missing evdev path for input device (<source ${attr}='...'>)`);
+    }
     def.source = { evdev };
     if (def.type === "evdev") {
       def.source.grab = src.enum("grab", ["all"]);
@@ -72,7 +81,10 @@ export function formatInput(w: XmlWriter, def: InputDef, ctx: FormatContext): vo
     const s = def.source;
     if (s) {
       const path = def.type === "evdev" ? "dev" : "evdev";
-      w.elem("source", [[path, s.evdev], ["grab", s.grab], ["grabToggle", s.grabToggle], ["repeat", s.repeat]]);
+      w.elem("source", [[path, s.evdev], ["grab", s.grab], ["grabToggle", s.grabToggle], [
+        "repeat",
+        s.repeat,
+      ]]);
     }
     formatDeviceInfo(w, def.info, ctx);
   });
@@ -86,7 +98,9 @@ function isX86OrUnset(arch: string | undefined): boolean {
 export function defaultInputBus(def: DomainDef, input: InputDef): InputDef["bus"] {
   const os = def.os;
   if (os.type === "hvm") {
-    if ((input.type === "mouse" || input.type === "keyboard") && isX86OrUnset(os.arch)) return "ps2";
+    if ((input.type === "mouse" || input.type === "keyboard") && isX86OrUnset(os.arch)) {
+      return "ps2";
+    }
     if (os.arch?.startsWith("s390") || input.type === "passthrough") return "virtio";
     if (input.type === "evdev") return "none";
     return "usb";
@@ -105,7 +119,9 @@ export function postParseInputs(def: DomainDef): void {
   for (const input of def.devices.inputs) {
     input.bus ??= defaultInputBus(def, input);
     const addr = input.info.address?.type;
-    if (input.bus === "usb" && addr !== undefined && addr !== "usb") throw inputError("Invalid address for a USB device");
+    if (input.bus === "usb" && addr !== undefined && addr !== "usb") {
+      throw inputError("Invalid address for a USB device");
+    }
     if (input.type === "passthrough" && input.bus !== "virtio") {
       throw inputError("only bus 'virtio' is supported for 'passthrough' input devices");
     }

@@ -47,7 +47,10 @@ export interface NetDriverDef {
 const HOST_KEYS = ["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"] as const;
 const GUEST_KEYS = ["csum", "tso4", "tso6", "ecn", "ufo"] as const;
 
-function switches<K extends string>(r: XmlReader | undefined, keys: readonly K[]): Partial<Record<K, OnOff>> | undefined {
+function switches<K extends string>(
+  r: XmlReader | undefined,
+  keys: readonly K[],
+): Partial<Record<K, OnOff>> | undefined {
   if (!r) return undefined;
   const out: Partial<Record<K, OnOff>> = {};
   for (const k of keys) {
@@ -108,13 +111,22 @@ export interface NetBackendDef {
 /** Parses `<backend>`; `virtio` tells whether a vhost node applies. */
 export function parseNetBackend(r: XmlReader, virtio: boolean): NetBackendDef {
   const vhost = r.attr("vhost");
-  return { type: r.enum("type", ["passt"]), tap: r.attr("tap"), vhost: virtio ? vhost : undefined, logFile: r.attr("logFile") };
+  return {
+    type: r.enum("type", ["passt"]),
+    tap: r.attr("tap"),
+    vhost: virtio ? vhost : undefined,
+    logFile: r.attr("logFile"),
+  };
 }
 
 /** Writes `<backend>` when it has a setting. */
 export function formatNetBackend(w: XmlWriter, b: NetBackendDef | undefined): void {
   if (!b) return;
-  w.group("backend", [["type", b.type], ["tap", b.tap], ["vhost", b.vhost], ["logFile", b.logFile]], () => {});
+  w.group(
+    "backend",
+    [["type", b.type], ["tap", b.tap], ["vhost", b.vhost], ["logFile", b.logFile]],
+    () => {},
+  );
 }
 
 /** `<filterref>`: an nwfilter with its variables. */
@@ -138,7 +150,10 @@ export function parseFilterRef(r: XmlReader): FilterRefDef | undefined {
   for (const p of r.children("parameter")) {
     const name = p.attr("name");
     const value = p.attr("value");
-    if (name === undefined || value === undefined || !PARAM_NAME.test(name) || !PARAM_VALUE.test(value)) continue;
+    if (
+      name === undefined || value === undefined || !PARAM_NAME.test(name) ||
+      !PARAM_VALUE.test(value)
+    ) continue;
     const list = params.get(name);
     if (list) list.push(value);
     else params.set(name, [value]);
@@ -150,25 +165,44 @@ export function parseFilterRef(r: XmlReader): FilterRefDef | undefined {
 export function formatFilterRef(w: XmlWriter, f: FilterRefDef | undefined): void {
   if (!f) return;
   const names = [...f.params.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  w.elem("filterref", [["filter", f.filter]], names.length
-    ? (w) => {
-      for (const n of names) for (const v of f.params.get(n)!) w.elem("parameter", [["name", n], ["value", v]]);
-    }
-    : undefined);
+  w.elem(
+    "filterref",
+    [["filter", f.filter]],
+    names.length
+      ? (w) => {
+        for (const n of names) {
+          for (const v of f.params.get(n)!) {
+            w.elem("parameter", [
+              ["name", n],
+              ["value", v],
+            ]);
+          }
+        }
+      }
+      : undefined,
+  );
 }
 
 /** Parses `<coalesce>`, returning the `rx/frames/@max` value (undefined when absent). */
 export function parseCoalesce(r: XmlReader): number | undefined {
   const frames = r.child("rx")?.child("frames");
   const max = frames?.uint("max");
-  if (max !== undefined && max > 0xffffffff) throw frames!.error(`value '${max}' is too big for coalesce parameter 'max', maximum is '${0xffffffff}'`);
+  if (max !== undefined && max > 0xffffffff) {
+    throw frames!.error(
+      `value '${max}' is too big for coalesce parameter 'max', maximum is '${0xffffffff}'`,
+    );
+  }
   return max;
 }
 
 /** Writes `<coalesce>` for a non-zero frame count. */
 export function formatCoalesce(w: XmlWriter, rxMaxFrames: number | undefined): void {
   if (!rxMaxFrames) return;
-  w.elem("coalesce", null, (w) => w.elem("rx", null, (w) => w.elem("frames", [["max", rxMaxFrames]])));
+  w.elem(
+    "coalesce",
+    null,
+    (w) => w.elem("rx", null, (w) => w.elem("frames", [["max", rxMaxFrames]])),
+  );
 }
 
 /** `<teaming>`: failover pairing of a virtio interface with a hostdev one. */

@@ -41,7 +41,9 @@ function parseIpElement(r: XmlReader): InterfaceIpDef {
   let prefix: number | undefined;
   if (prefixText !== undefined) {
     prefix = /^\s*\d+\s*$/.test(prefixText) ? Number(prefixText) : NaN;
-    if (!(prefix <= (addr.family === "ipv4" ? 32 : 128))) throw r.error(`invalid prefix value '${prefixText}' in <ip>`);
+    if (!(prefix <= (addr.family === "ipv4" ? 32 : 128))) {
+      throw r.error(`invalid prefix value '${prefixText}' in <ip>`);
+    }
   }
   const peer = r.has("peer") ? formatIp(parseAddressIn(r, "peer", addr.family)) : undefined;
   return { address: formatIp(addr), family: addr.family, prefix, peer };
@@ -60,7 +62,10 @@ export function hasIpInfo(info: InterfaceIpInfo): boolean {
 /** Writes `<ip>` elements, then `<route>` elements. */
 export function formatInterfaceIpInfo(w: XmlWriter, info: InterfaceIpInfo): void {
   for (const ip of info.ips) {
-    w.elem("ip", [["address", ip.address], ["family", ip.family], ["prefix", ip.prefix || undefined], ["peer", ip.peer]]);
+    w.elem("ip", [["address", ip.address], ["family", ip.family], [
+      "prefix",
+      ip.prefix || undefined,
+    ], ["peer", ip.peer]]);
   }
   for (const rt of info.routes) formatRoute(w, rt);
 }
@@ -85,14 +90,23 @@ export interface PortForwardDef {
 
 function positivePort(r: XmlReader, name: string): number | undefined {
   const v = r.uint(name);
-  if (v === 0 || (v !== undefined && v > 65535)) throw r.error(`invalid value '${r.attr(name)}' for attribute '${name}', expected a port number 1-65535`);
+  if (v === 0 || (v !== undefined && v > 65535)) {
+    throw r.error(
+      `invalid value '${r.attr(name)}' for attribute '${name}', expected a port number 1-65535`,
+    );
+  }
   return v;
 }
 
 function parseRange(r: XmlReader): PortForwardRange {
   const start = positivePort(r, "start");
   if (start === undefined) throw r.error("missing attribute 'start'");
-  return { start, end: positivePort(r, "end"), to: positivePort(r, "to"), exclude: r.enum("exclude", ["yes", "no"]) };
+  return {
+    start,
+    end: positivePort(r, "end"),
+    to: positivePort(r, "to"),
+    exclude: r.enum("exclude", ["yes", "no"]),
+  };
 }
 
 /** Parses one `<portForward>`. */
@@ -110,11 +124,18 @@ export function parsePortForward(r: XmlReader): PortForwardDef {
 
 /** Writes one `<portForward>`. */
 export function formatPortForward(w: XmlWriter, pf: PortForwardDef): void {
-  w.elem("portForward", [["proto", pf.proto], ["address", pf.address], ["dev", pf.dev]], pf.ranges.length
-    ? (w) => {
-      for (const rg of pf.ranges) {
-        w.elem("range", [["start", rg.start], ["end", rg.end], ["to", rg.to], ["exclude", rg.exclude]]);
+  w.elem(
+    "portForward",
+    [["proto", pf.proto], ["address", pf.address], ["dev", pf.dev]],
+    pf.ranges.length
+      ? (w) => {
+        for (const rg of pf.ranges) {
+          w.elem("range", [["start", rg.start], ["end", rg.end], ["to", rg.to], [
+            "exclude",
+            rg.exclude,
+          ]]);
+        }
       }
-    }
-    : undefined);
+      : undefined,
+  );
 }

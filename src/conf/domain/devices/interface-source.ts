@@ -6,12 +6,29 @@
 import type { Attr, XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import { parseUuid } from "../../ids.ts";
 import type { ParseContext } from "../context.ts";
-import { formatPciHostAddress, type PciHostAddress, parsePciHostAddress } from "./pci-host-address.ts";
+import {
+  formatPciHostAddress,
+  parsePciHostAddress,
+  type PciHostAddress,
+} from "./pci-host-address.ts";
 
 /** Interface types, in libvirt's enumeration order. */
 export const INTERFACE_TYPES = [
-  "user", "ethernet", "vhostuser", "server", "client", "mcast", "network", "bridge", "internal",
-  "direct", "hostdev", "udp", "vdpa", "null", "vds",
+  "user",
+  "ethernet",
+  "vhostuser",
+  "server",
+  "client",
+  "mcast",
+  "network",
+  "bridge",
+  "internal",
+  "direct",
+  "hostdev",
+  "udp",
+  "vdpa",
+  "null",
+  "vds",
 ] as const;
 
 /** An interface type. */
@@ -63,14 +80,18 @@ function requireSource(r: XmlReader, src: XmlReader | undefined, type: string): 
 
 function socketPort(src: XmlReader): number {
   const v = src.req("port");
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) throw src.error(`invalid value '${v}' for attribute 'port', expected an integer`);
+  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
+    throw src.error(`invalid value '${v}' for attribute 'port', expected an integer`);
+  }
   return Number(v);
 }
 
 function longAttr(src: XmlReader, name: string): bigint {
   const v = src.attr(name);
   if (v === undefined) return 0n;
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) throw src.error(`invalid value '${v}' for attribute '${name}', expected an integer`);
+  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
+    throw src.error(`invalid value '${v}' for attribute '${name}', expected an integer`);
+  }
   return BigInt(v.trim());
 }
 
@@ -97,7 +118,10 @@ function parseUsbId(r: XmlReader, what: string): number {
 
 function parseHostdevSource(r: XmlReader, src: XmlReader | undefined): NetHostdevSource {
   const s = requireSource(r, src, "hostdev");
-  const hd: NetHostdevSource = { managed: r.attr("managed") === "yes", driver: r.child("driver")?.enum("name", ["kvm", "vfio", "xen"]) };
+  const hd: NetHostdevSource = {
+    managed: r.attr("managed") === "yes",
+    driver: r.child("driver")?.enum("name", ["kvm", "vfio", "xen"]),
+  };
   const addr = s.child("address");
   const vendor = s.child("vendor");
   const type = addr?.attr("type") ?? (vendor ? "usb" : undefined);
@@ -111,7 +135,9 @@ function parseHostdevSource(r: XmlReader, src: XmlReader | undefined): NetHostde
     }
     if (addr) hd.usbAddress = { bus: addr.reqUint("bus"), device: addr.reqUint("device") };
   } else {
-    throw s.error(`unknown host device source address type '${type ?? ""}', expected one of: pci, usb`);
+    throw s.error(
+      `unknown host device source address type '${type ?? ""}', expected one of: pci, usb`,
+    );
   }
   return hd;
 }
@@ -120,11 +146,21 @@ function parseHostdevSource(r: XmlReader, src: XmlReader | undefined): NetHostde
  * Reads the type-specific part of `<source>`. Runtime-only values (a network
  * port id) are ignored when `ctx.inactive`.
  */
-export function parseInterfaceSource(r: XmlReader, type: InterfaceType, src: XmlReader | undefined, ctx: ParseContext): InterfaceSource {
+export function parseInterfaceSource(
+  r: XmlReader,
+  type: InterfaceType,
+  src: XmlReader | undefined,
+  ctx: ParseContext,
+): InterfaceSource {
   switch (type) {
     case "network": {
       const s = requireSource(r, src, type);
-      return { type, network: s.req("network"), portgroup: s.attr("portgroup"), portid: ctx.inactive ? undefined : uuidAttr(s, "portid") };
+      return {
+        type,
+        network: s.req("network"),
+        portgroup: s.attr("portgroup"),
+        portid: ctx.inactive ? undefined : uuidAttr(s, "portid"),
+      };
     }
     case "bridge":
       return { type, bridge: requireSource(r, src, type).req("bridge") };
@@ -140,7 +176,11 @@ export function parseInterfaceSource(r: XmlReader, type: InterfaceType, src: Xml
     case "client":
     case "mcast": {
       const s = requireSource(r, src, type);
-      return { type, address: type === "server" ? s.attr("address") : s.req("address"), port: socketPort(s) };
+      return {
+        type,
+        address: type === "server" ? s.attr("address") : s.req("address"),
+        port: socketPort(s),
+      };
     }
     case "udp": {
       const s = requireSource(r, src, type);
@@ -148,13 +188,28 @@ export function parseInterfaceSource(r: XmlReader, type: InterfaceType, src: Xml
       const port = socketPort(s);
       const local = s.child("local");
       if (!local) throw s.error("<local> element missing for 'udp' socket interface");
-      return { type, address, port, localAddress: local.req("address"), localPort: socketPort(local) };
+      return {
+        type,
+        address,
+        port,
+        localAddress: local.req("address"),
+        localPort: socketPort(local),
+      };
     }
     case "vhostuser": {
       const s = requireSource(r, src, type);
       const stype = s.req("type");
-      if (stype !== "unix") throw s.error(`type='${stype}' unsupported for <interface type='vhostuser'>, expected: unix`);
-      return { type, path: s.req("path"), mode: s.reqEnum("mode", ["server", "client"]), reconnect: parseReconnect(s) };
+      if (stype !== "unix") {
+        throw s.error(
+          `type='${stype}' unsupported for <interface type='vhostuser'>, expected: unix`,
+        );
+      }
+      return {
+        type,
+        path: s.req("path"),
+        mode: s.reqEnum("mode", ["server", "client"]),
+        reconnect: parseReconnect(s),
+      };
     }
     case "hostdev":
       return { type, hostdev: parseHostdevSource(r, src) };
@@ -162,7 +217,13 @@ export function parseInterfaceSource(r: XmlReader, type: InterfaceType, src: Xml
       const s = requireSource(r, src, type);
       const switchId = uuidAttr(s, "switchid");
       if (!switchId) throw s.error("missing attribute 'switchid'");
-      return { type, switchId, portId: longAttr(s, "portid"), portgroupId: s.attr("portgroupid"), connectionId: longAttr(s, "connectionid") };
+      return {
+        type,
+        switchId,
+        portId: longAttr(s, "portid"),
+        portgroupId: s.attr("portgroupid"),
+        connectionId: longAttr(s, "connectionid"),
+      };
     }
     default:
       return { type };
@@ -173,7 +234,10 @@ export function parseInterfaceSource(r: XmlReader, type: InterfaceType, src: Xml
 export function interfaceSourceAttrs(s: InterfaceSource, inactive: boolean): Attr[] {
   switch (s.type) {
     case "network":
-      return [["network", s.network], ["portgroup", s.portgroup], ["portid", inactive ? undefined : s.portid]];
+      return [["network", s.network], ["portgroup", s.portgroup], [
+        "portid",
+        inactive ? undefined : s.portid,
+      ]];
     case "bridge":
       return [["bridge", s.bridge]];
     case "direct":
@@ -192,7 +256,10 @@ export function interfaceSourceAttrs(s: InterfaceSource, inactive: boolean): Att
     case "user":
       return [["dev", s.dev]];
     case "vds":
-      return [["switchid", s.switchId], ["portid", String(s.portId)], ["portgroupid", s.portgroupId], ["connectionid", String(s.connectionId)]];
+      return [["switchid", s.switchId], ["portid", String(s.portId)], [
+        "portgroupid",
+        s.portgroupId,
+      ], ["connectionid", String(s.connectionId)]];
     default:
       return [];
   }
@@ -202,7 +269,10 @@ export function interfaceSourceAttrs(s: InterfaceSource, inactive: boolean): Att
 export function formatInterfaceSourceChildren(w: XmlWriter, s: InterfaceSource): void {
   if (s.type === "udp") w.elem("local", [["address", s.localAddress], ["port", s.localPort]]);
   if (s.type === "vhostuser" && s.reconnect) {
-    w.elem("reconnect", [["enabled", s.reconnect.enabled], ["timeout", s.reconnect.enabled === "yes" ? s.reconnect.timeout : undefined]]);
+    w.elem("reconnect", [["enabled", s.reconnect.enabled], [
+      "timeout",
+      s.reconnect.enabled === "yes" ? s.reconnect.timeout : undefined,
+    ]]);
   }
 }
 
@@ -217,7 +287,9 @@ export function formatHostdevSource(w: XmlWriter, hd: NetHostdevSource): void {
       w.elem("product", [["id", hex4(hd.usb.product)]]);
     }
     const u = hd.usbAddress;
-    if (u && (u.bus || u.device)) w.elem("address", [["type", "usb"], ["bus", u.bus], ["device", u.device]]);
+    if (u && (u.bus || u.device)) {
+      w.elem("address", [["type", "usb"], ["bus", u.bus], ["device", u.device]]);
+    }
     if (hd.pci) formatPciHostAddress(w, hd.pci, true);
   });
 }

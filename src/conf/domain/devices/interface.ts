@@ -8,32 +8,75 @@
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import { generateMac, generateUuid, isMulticastMac } from "../../ids.ts";
 import { type BandwidthDef, formatBandwidth, parseBandwidth } from "../../network/bandwidth.ts";
-import { formatVirtualPort, parseVirtualPort, type VirtualPortDef } from "../../network/virtualport.ts";
+import {
+  formatVirtualPort,
+  parseVirtualPort,
+  type VirtualPortDef,
+} from "../../network/virtualport.ts";
 import { formatVlan, parseVlan, type VlanDef } from "../../network/vlan.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 import {
-  type FilterRefDef, formatCoalesce, formatFilterRef, formatNetBackend, formatNetOffloads, formatTeaming,
-  type NetBackendDef, type NetDriverDef, netDriverAttrs, parseCoalesce, parseFilterRef, parseNetBackend,
-  parseNetDriver, parseTeaming, type TeamingDef,
+  type FilterRefDef,
+  formatCoalesce,
+  formatFilterRef,
+  formatNetBackend,
+  formatNetOffloads,
+  formatTeaming,
+  type NetBackendDef,
+  netDriverAttrs,
+  type NetDriverDef,
+  parseCoalesce,
+  parseFilterRef,
+  parseNetBackend,
+  parseNetDriver,
+  parseTeaming,
+  type TeamingDef,
 } from "./interface-driver.ts";
 import {
-  formatInterfaceIpInfo, formatPortForward, hasIpInfo, type InterfaceIpInfo, parseInterfaceIpInfo,
-  parsePortForward, type PortForwardDef,
+  formatInterfaceIpInfo,
+  formatPortForward,
+  hasIpInfo,
+  type InterfaceIpInfo,
+  parseInterfaceIpInfo,
+  parsePortForward,
+  type PortForwardDef,
 } from "./interface-ip.ts";
 import {
-  formatHostdevSource, formatInterfaceSourceChildren, INTERFACE_TYPES, type InterfaceSource, interfaceSourceAttrs,
-  type InterfaceType, parseInterfaceSource,
+  formatHostdevSource,
+  formatInterfaceSourceChildren,
+  INTERFACE_TYPES,
+  type InterfaceSource,
+  interfaceSourceAttrs,
+  type InterfaceType,
+  parseInterfaceSource,
 } from "./interface-source.ts";
-import { parseVirtioOptions, virtioOptionsAttrs, type VirtioOptions } from "./virtio-options.ts";
+import { parseVirtioOptions, type VirtioOptions, virtioOptionsAttrs } from "./virtio-options.ts";
 
 export { INTERFACE_TYPES, type InterfaceSource, type InterfaceType } from "./interface-source.ts";
 
 /** NIC models libvirt knows by name; others are kept as written. Matched case-insensitively. */
 export const NET_MODELS = [
-  "netfront", "rtl8139", "virtio", "e1000", "e1000e", "virtio-transitional", "virtio-non-transitional",
-  "usb-net", "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3",
-  "Am79C970A", "Am79C973", "82540EM", "82545EM", "82543GC",
+  "netfront",
+  "rtl8139",
+  "virtio",
+  "e1000",
+  "e1000e",
+  "virtio-transitional",
+  "virtio-non-transitional",
+  "usb-net",
+  "spapr-vlan",
+  "lan9118",
+  "scm91c111",
+  "vlance",
+  "vmxnet",
+  "vmxnet2",
+  "vmxnet3",
+  "Am79C970A",
+  "Am79C973",
+  "82540EM",
+  "82545EM",
+  "82543GC",
 ] as const;
 
 const VIRTIO_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional"];
@@ -98,9 +141,14 @@ export function isVirtioNet(net: InterfaceDef): boolean {
 function parseMacAddress(m: XmlReader): string | undefined {
   const text = m.attr("address");
   if (text === undefined) return undefined;
-  const match = /^([0-9a-fA-F]{1,2})(?::([0-9a-fA-F]{1,2})){5}(?:[\x00-\x20].*)?$/s.test(text);
-  if (!match) throw m.error(`unable to parse mac address '${text}'`);
-  const mac = text.split(/[\x00-\x20]/)[0].split(":").map((p) => p.toLowerCase().padStart(2, "0")).join(":");
+  // Like libvirt, anything after a whitespace or control character is ignored.
+  let end = 0;
+  while (end < text.length && text.charCodeAt(end) > 0x20) end++;
+  const head = text.slice(0, end);
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(head)) {
+    throw m.error(`unable to parse mac address '${text}'`);
+  }
+  const mac = head.split(":").map((p) => p.toLowerCase().padStart(2, "0")).join(":");
   if (isMulticastMac(mac)) throw m.error(`expected unicast mac address, found multicast '${text}'`);
   return mac === "00:00:00:00:00:00" ? undefined : mac;
 }
@@ -108,7 +156,9 @@ function parseMacAddress(m: XmlReader): string | undefined {
 function canonicalModel(r: XmlReader, model: string): string {
   const known = NET_MODELS.find((m) => m.toLowerCase() === model.toLowerCase());
   if (known) return known;
-  if (!/^[a-zA-Z0-9_-]+$/.test(model)) throw r.error(`model name '${model}' contains invalid characters`);
+  if (!/^[a-zA-Z0-9_-]+$/.test(model)) {
+    throw r.error(`model name '${model}' contains invalid characters`);
+  }
   return model;
 }
 
@@ -137,13 +187,21 @@ function parseInterfaceVirtualPort(r: XmlReader, type: InterfaceType): VirtualPo
   const vp = r.child("virtualport");
   if (!vp) return undefined;
   const strict = type === "bridge" || type === "direct" || type === "hostdev";
-  if (!strict && type !== "network") throw vp.error(`<virtualport> element unsupported for <interface type='${type}'>`);
+  if (!strict && type !== "network") {
+    throw vp.error(`<virtualport> element unsupported for <interface type='${type}'>`);
+  }
   const def = parseVirtualPort(vp, { requireType: strict });
-  if (def.instanceId === undefined && (!def.type || def.type === "802.1Qbg")) def.instanceId = generateUuid();
-  if (def.interfaceId === undefined && (!def.type || def.type === "openvswitch")) def.interfaceId = generateUuid();
+  if (def.instanceId === undefined && (!def.type || def.type === "802.1Qbg")) {
+    def.instanceId = generateUuid();
+  }
+  if (def.interfaceId === undefined && (!def.type || def.type === "openvswitch")) {
+    def.interfaceId = generateUuid();
+  }
   if (strict && def.type) {
     const missing = VPORT_REQUIRED[def.type].find((k) => def[k] === undefined || def[k] === "");
-    if (missing) throw vp.error(`missing ${missing.toLowerCase()} in <virtualport type='${def.type}'>`);
+    if (missing) {
+      throw vp.error(`missing ${missing.toLowerCase()} in <virtualport type='${def.type}'>`);
+    }
   }
   return def;
 }
@@ -168,7 +226,9 @@ function parseMtu(r: XmlReader): number | undefined {
 function validate(r: XmlReader, net: InterfaceDef): void {
   const type = net.source.type;
   if (hasIpInfo(net.hostIp) && type !== "ethernet") {
-    throw r.error(`host-side IP addresses and routes are only supported on interfaces of type 'ethernet', not '${type}'`);
+    throw r.error(
+      `host-side IP addresses and routes are only supported on interfaces of type 'ethernet', not '${type}'`,
+    );
   }
   if (net.targetManaged === "no" && type !== "ethernet") {
     throw r.error(`unmanaged target dev is not supported on interfaces of type '${type}'`);
@@ -180,13 +240,17 @@ function validate(r: XmlReader, net: InterfaceDef): void {
     throw r.error("teaming persistent attribute not allowed if teaming type is 'persistent'");
   }
   if (type === "vhostuser" && !isVirtioNet(net)) {
-    throw r.error("<interface type='vhostuser'> requires a virtio <model> (virtio, virtio-transitional or virtio-non-transitional)");
+    throw r.error(
+      "<interface type='vhostuser'> requires a virtio <model> (virtio, virtio-transitional or virtio-non-transitional)",
+    );
   }
   if (net.backend?.type === "passt" && type !== "user") {
     throw r.error("the 'passt' backend can only be used with interface type='user'");
   }
   if (net.portForwards.length > 0 && net.backend?.type !== "passt") {
-    throw r.error("the <portForward> element can only be used with the 'passt' backend of interface type='user'");
+    throw r.error(
+      "the <portForward> element can only be used with the 'passt' backend of interface type='user'",
+    );
   }
 }
 
@@ -220,10 +284,9 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   net.script = nonEmpty(r.child("script")?.attr("path"));
   net.downscript = nonEmpty(r.child("downscript")?.attr("path"));
   net.backendDomain = nonEmpty(r.child("backenddomain")?.attr("name"));
-  if (type === "network" || type === "bridge" || type === "ethernet") {
-    const f = r.child("filterref");
-    if (f) net.filterref = parseFilterRef(f);
-  }
+  const f = r.child("filterref");
+  if (f && (type === "network" || type === "bridge" || type === "ethernet")) net.filterref = parseFilterRef(f);
+  else f?.keepVerbatim(); // valid for any type, but libvirt ignores it on the others
   const bw = r.child("bandwidth");
   if (bw) net.bandwidth = parseBandwidth(bw, { allowFloor: type === "network" });
   const vlan = r.child("vlan");
@@ -240,7 +303,8 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   net.guestIp = parseInterfaceIpInfo(r);
   net.portForwards = r.children("portForward").map(parsePortForward);
   if (
-    net.targetDev !== undefined && ctx.inactive && net.targetManaged !== "no" && isGeneratedIfname(net.targetDev)
+    net.targetDev !== undefined && ctx.inactive && net.targetManaged !== "no" &&
+    isGeneratedIfname(net.targetDev)
   ) {
     net.targetDev = undefined;
   }
@@ -248,10 +312,13 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   if (driver) {
     net.virtio = parseVirtioOptions(driver);
     if (type !== "hostdev" && isVirtioNet(net)) net.driver = parseNetDriver(driver);
+    else driver.keepVerbatim(); // virtio-net settings are ignored for other models
   }
   const backend = r.child("backend");
   if (backend) net.backend = parseNetBackend(backend, type !== "hostdev" && isVirtioNet(net));
-  if (net.backend?.type === "passt" && net.source.type === "user") net.source.dev = srcEl?.attr("dev");
+  if (net.backend?.type === "passt" && net.source.type === "user") {
+    net.source.dev = srcEl?.attr("dev");
+  }
   net.linkState = r.child("link")?.enum("state", ["up", "down"]);
   const teaming = r.child("teaming");
   if (teaming) net.teaming = parseTeaming(teaming);
@@ -302,7 +369,11 @@ export function formatInterface(w: XmlWriter, net: InterfaceDef, ctx: FormatCont
     if (net.model !== undefined) {
       w.elem("model", [["type", net.model]]);
       if (isVirtioNet(net)) {
-        w.group("driver", [...netDriverAttrs(net.driver), ...virtioOptionsAttrs(net.virtio)], (w) => formatNetOffloads(w, net.driver));
+        w.group(
+          "driver",
+          [...netDriverAttrs(net.driver), ...virtioOptionsAttrs(net.virtio)],
+          (w) => formatNetOffloads(w, net.driver),
+        );
       }
     }
     formatNetBackend(w, net.backend);

@@ -1,21 +1,46 @@
 /**
- * PLACEHOLDER: <lease> is not modelled yet; the owning helper replaces this file.
+ * `<lease>`: a lock-manager lease the guest holds while it runs, named by
+ * lockspace and key and stored at an offset of a host file.
  * @module
  */
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
-import type { DeviceInfo } from "../device-info.ts";
 
-/** A <lease> device. */
+/** A `<lease>`. */
 export interface LeaseDef {
-  /** address, alias and the like */
-  info: DeviceInfo;
+  lockspace?: string;
+  key: string;
+  /** `<target path>`: the file holding the lease. */
+  path: string;
+  /** `<target offset>` in bytes; 0 is not written. */
+  offset?: number;
 }
 
-/** Parses <lease>. */
-export function parseLease(_r: XmlReader, _ctx: ParseContext): LeaseDef {
-  return { info: {} };
+/**
+ * Parses `<lease>`.
+ *
+ * @example
+ * ```ts
+ * // <lease><lockspace>ls</lockspace><key>k</key><target path='/leases' offset='1024'/></lease>
+ * parseLease(r, ctx); // { lockspace: "ls", key: "k", path: "/leases", offset: 1024 }
+ * ```
+ */
+export function parseLease(r: XmlReader, _ctx: ParseContext): LeaseDef {
+  const key = r.childText("key");
+  if (!key) throw r.error("missing 'key' element for lease");
+  const t = r.child("target");
+  const path = t?.attr("path");
+  if (!t || !path) throw r.error("missing 'target' element for lease");
+  const offset = t.attr("offset");
+  if (offset !== undefined && !/^\s*\+?\d+\s*$/.test(offset)) throw t.error(`malformed lease target offset '${offset}'`);
+  return { lockspace: r.childText("lockspace") || undefined, key, path, offset: Number(offset ?? 0) || undefined };
 }
 
-/** Writes <lease>. */
-export function formatLease(_w: XmlWriter, _v: LeaseDef, _ctx: FormatContext): void {}
+/** Writes `<lease>`. */
+export function formatLease(w: XmlWriter, l: LeaseDef, _ctx: FormatContext): void {
+  w.block("lease", null, (w) => {
+    w.text("lockspace", l.lockspace);
+    w.text("key", l.key);
+    w.elem("target", [["path", l.path], ["offset", l.offset]]);
+  });
+}

@@ -7,18 +7,13 @@ import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 import { CHR_TYPES, type ChrSource, formatChrSource, parseChrSource } from "./chardev-source.ts";
+import { parseVirtioOptions, type VirtioOptions, virtioOptionsAttrs } from "./virtio-options.ts";
 
 /** Guest device models. */
 export const RNG_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional"] as const;
 
 /** Host file a `random` backend reads when none is given. */
 const DEFAULT_RANDOM_FILE = "/dev/random";
-
-/** The virtio `<driver>` switches an RNG takes, in libvirt's order. */
-const VIRTIO_OPTIONS = ["iommu", "ats", "packed", "page_per_vq"] as const;
-
-/** `<driver>` virtio options; each is `on`, `off` or absent. */
-export type RngDriver = Partial<Record<(typeof VIRTIO_OPTIONS)[number], "on" | "off">>;
 
 /** `<backend>`: where the entropy comes from. */
 export type RngBackend =
@@ -32,7 +27,8 @@ export interface RngDef {
   /** `<rate>`: at most `bytes` per `period` milliseconds */
   rate?: { bytes: number; period?: number };
   backend: RngBackend;
-  driver?: RngDriver;
+  /** `<driver>` virtio options */
+  driver?: VirtioOptions;
   /** address, alias and the like */
   info: DeviceInfo;
 }
@@ -71,11 +67,7 @@ export function parseRng(r: XmlReader, ctx: ParseContext): RngDef {
   if (backends.length !== 1) throw (backends[1] ?? r).error("an RNG needs exactly one <backend>");
   def.backend = parseBackend(backends[0], ctx);
   def.info = parseDeviceInfo(r, ctx);
-  const driver = r.child("driver");
-  if (driver) {
-    def.driver = {};
-    for (const o of VIRTIO_OPTIONS) def.driver[o] = driver.enum(o, ["on", "off"]);
-  }
+  def.driver = parseVirtioOptions(r.child("driver"));
   return def;
 }
 
@@ -91,7 +83,7 @@ export function formatRng(w: XmlWriter, v: RngDef, ctx: FormatContext): void {
     } else {
       w.elem("backend", [["model", b.model]]);
     }
-    w.group("driver", VIRTIO_OPTIONS.map((o) => [o, v.driver?.[o]] as const), () => {});
+    w.group("driver", virtioOptionsAttrs(v.driver), () => {});
     formatDeviceInfo(w, v.info, ctx);
   });
 }

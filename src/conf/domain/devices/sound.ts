@@ -8,7 +8,16 @@ import type { FormatContext, ParseContext } from "../context.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 
 /** Sound card models. */
-export const SOUND_MODELS = ["sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb", "ich7"] as const;
+export const SOUND_MODELS = [
+  "sb16",
+  "es1370",
+  "pcspk",
+  "ac97",
+  "ich6",
+  "ich9",
+  "usb",
+  "ich7",
+] as const;
 /** HDA codec kinds. */
 export const SOUND_CODECS = ["duplex", "micro", "output"] as const;
 
@@ -36,9 +45,12 @@ export function parseAudioRef(r: XmlReader | undefined): number | undefined {
 /** Parses `<sound>`. */
 export function parseSound(r: XmlReader, ctx: ParseContext): SoundDef {
   const model = r.reqEnum("model", SOUND_MODELS);
+  const codecs = r.children("codec");
+  // Other models accept codecs in the schema, but libvirt ignores them.
+  if (!HDA_MODELS.includes(model)) codecs.forEach((c) => c.keepVerbatim());
   return {
     model,
-    codecs: HDA_MODELS.includes(model) ? r.children("codec").map((c) => c.reqEnum("type", SOUND_CODECS)) : [],
+    codecs: HDA_MODELS.includes(model) ? codecs.map((c) => c.reqEnum("type", SOUND_CODECS)) : [],
     audioId: parseAudioRef(r.child("audio")),
     info: parseDeviceInfo(r, ctx),
   };

@@ -10,11 +10,23 @@ import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
 import type { DomainDef } from "../def.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
-import { parseVirtioOptions, virtioOptionsAttrs, type VirtioOptions } from "./virtio-options.ts";
+import { parseVirtioOptions, type VirtioOptions, virtioOptionsAttrs } from "./virtio-options.ts";
 
 /** Video models; `default` means "let the hypervisor driver choose". */
 export const VIDEO_TYPES = [
-  "default", "vga", "cirrus", "vmvga", "xen", "vbox", "qxl", "parallels", "virtio", "gop", "none", "bochs", "ramfb",
+  "default",
+  "vga",
+  "cirrus",
+  "vmvga",
+  "xen",
+  "vbox",
+  "qxl",
+  "parallels",
+  "virtio",
+  "gop",
+  "none",
+  "bochs",
+  "ramfb",
 ] as const;
 
 /** A video model. */
@@ -56,7 +68,9 @@ function parseAccel(r: XmlReader): VideoAccelDef {
     accel2d: r.enum("accel2d", ["yes", "no"]),
     rendernode: r.attr("rendernode"),
   };
-  if (!a.accel3d && !a.accel2d && a.rendernode === undefined) throw r.error("missing values for acceleration");
+  if (!a.accel3d && !a.accel2d && a.rendernode === undefined) {
+    throw r.error("missing values for acceleration");
+  }
   return a;
 }
 
@@ -92,7 +106,11 @@ export function formatVideo(w: XmlWriter, v: VideoDef, ctx: FormatContext): void
   w.elem("video", null, (w) => {
     // libvirt stores vgaconf 'io' as its zero value, so it is never written.
     const vgaconf = v.vgaconf === "io" ? undefined : v.vgaconf;
-    w.group("driver", [...virtioOptionsAttrs(v.virtio), ["vgaconf", vgaconf], ["name", v.backend]], () => {});
+    w.group(
+      "driver",
+      [...virtioOptionsAttrs(v.virtio), ["vgaconf", vgaconf], ["name", v.backend]],
+      () => {},
+    );
     const attrs: [string, string | number | undefined][] = [
       ["type", v.type],
       ["ram", v.ram || undefined],
@@ -104,12 +122,21 @@ export function formatVideo(w: XmlWriter, v: VideoDef, ctx: FormatContext): void
     ];
     const accel = v.accel;
     const res = v.resolution;
-    w.elem("model", attrs, accel || res
-      ? (w) => {
-        if (accel) w.elem("acceleration", [["accel3d", accel.accel3d], ["accel2d", accel.accel2d], ["rendernode", accel.rendernode]]);
-        if (res) w.elem("resolution", res.x && res.y ? [["x", res.x], ["y", res.y]] : null);
-      }
-      : undefined);
+    w.elem(
+      "model",
+      attrs,
+      accel || res
+        ? (w) => {
+          if (accel) {
+            w.elem("acceleration", [["accel3d", accel.accel3d], ["accel2d", accel.accel2d], [
+              "rendernode",
+              accel.rendernode,
+            ]]);
+          }
+          if (res) w.elem("resolution", res.x && res.y ? [["x", res.x], ["y", res.y]] : null);
+        }
+        : undefined,
+    );
     formatDeviceInfo(w, v.info, ctx);
   });
 }
@@ -153,7 +180,9 @@ function videoError(message: string): VirtError {
  */
 export function postParseVideos(def: DomainDef): void {
   const videos = def.devices.videos;
-  if (videos.length === 0 && def.devices.graphics.length > 0) videos.push({ type: "default", primary: false, info: {} });
+  if (videos.length === 0 && def.devices.graphics.length > 0) {
+    videos.push({ type: "default", primary: false, info: {} });
+  }
   const primaries = videos.filter((v) => v.primary);
   if (primaries.length > 1) throw videoError("Only one primary video device is supported");
   if (primaries.length === 1 && videos[0] !== primaries[0]) {
@@ -168,7 +197,11 @@ export function postParseVideos(def: DomainDef): void {
   }
   if (videos.length === 0) return;
   if (videos[0].type === "none") {
-    videos[0] = { type: "none", primary: false, info: videos[0].info.alias ? { alias: videos[0].info.alias } : {} };
+    videos[0] = {
+      type: "none",
+      primary: false,
+      info: videos[0].info.alias ? { alias: videos[0].info.alias } : {},
+    };
   } else {
     videos[0].primary = true;
   }
