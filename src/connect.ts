@@ -250,8 +250,10 @@ export interface DriverConnection {
   createDomain(xml: string, flags: number): Promise<DomainRef>;
   startDomain(uuid: string, flags: number): Promise<DomainRef>;
   destroyDomain(uuid: string, flags: number): Promise<void>;
-  shutdownDomain(uuid: string, flags: number): Promise<void>;
-  rebootDomain(uuid: string, flags: number): Promise<void>;
+  /** Returns the domain's identity afterwards (id -1 if it stopped). */
+  shutdownDomain(uuid: string, flags: number): Promise<DomainRef>;
+  /** Returns the domain's identity afterwards (id -1 if it stopped). */
+  rebootDomain(uuid: string, flags: number): Promise<DomainRef>;
   suspendDomain(uuid: string): Promise<void>;
   resumeDomain(uuid: string): Promise<void>;
   undefineDomain(uuid: string, flags: number): Promise<void>;
@@ -653,14 +655,12 @@ export class Domain {
 
   /** Asks the guest to shut down. */
   async shutdown(flags = 0): Promise<void> {
-    await this.#drv.shutdownDomain(this.#ref.uuid, flags);
-    if (!(await this.isActive())) this.#ref.id = -1;
+    this.#ref = await this.#drv.shutdownDomain(this.#ref.uuid, flags);
   }
 
   /** Asks the guest to reboot. */
   async reboot(flags = 0): Promise<void> {
-    await this.#drv.rebootDomain(this.#ref.uuid, flags);
-    if (!(await this.isActive())) this.#ref.id = -1;
+    this.#ref = await this.#drv.rebootDomain(this.#ref.uuid, flags);
   }
 
   /** Pauses the domain's vCPUs. */

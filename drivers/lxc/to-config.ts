@@ -111,25 +111,19 @@ class Writer {
   }
 }
 
-/** Marks a child read when it holds the given text; returns whether it did. */
-function isDefault(r: XmlReader, name: string, value: string): boolean {
-  const c = r.child(name);
-  if (!c) return true;
-  if (c.text().trim() === value) return true;
-  c.el.used = false;
-  return false;
-}
+/** libvirt's lifecycle defaults, which lxc behaves like without a key. */
+const LIFECYCLE_DEFAULTS = [["on_poweroff", "destroy"], ["on_reboot", "restart"], [
+  "on_crash",
+  "destroy",
+]];
 
 function general(r: XmlReader, out: Writer): void {
   out.set("lxc.uts.name", r.childText("name") ?? "");
   r.child("uuid");
-  for (
-    const [name, value] of [["on_poweroff", "destroy"], ["on_reboot", "restart"], [
-      "on_crash",
-      "destroy",
-    ]]
-  ) {
-    isDefault(r, name, value);
+  for (const [name, value] of LIFECYCLE_DEFAULTS) {
+    // Read (and so not reported) only when it holds the default.
+    const c = r.child(name);
+    if (c && c.text().trim() !== value) c.el.used = false;
   }
   const clock = r.child("clock");
   if (clock && clock.attr("offset") !== "utc") {

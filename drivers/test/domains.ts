@@ -191,19 +191,21 @@ async function lifecycleAction(host: TestHost, dom: TestDomain, which: "onPowero
 }
 
 /** Shuts a domain down as its `on_poweroff` action says. */
-export async function shutdownDomain(host: TestHost, uuid: string, flags: number): Promise<void> {
+export async function shutdownDomain(host: TestHost, uuid: string, flags: number): Promise<DomainRef> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, 0, "shutdown");
   if (dom.state === VIR_DOMAIN_SHUTOFF) throw notRunning();
   await lifecycleAction(host, dom, "onPoweroff");
+  return ref(dom);
 }
 
 /** Reboots a domain as its `on_reboot` action says. */
-export async function rebootDomain(host: TestHost, uuid: string, flags: number): Promise<void> {
+export async function rebootDomain(host: TestHost, uuid: string, flags: number): Promise<DomainRef> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, 0, "reboot");
   if (dom.id === -1) throw notRunning();
   await lifecycleAction(host, dom, "onReboot");
+  return ref(dom);
 }
 
 /** Pauses a running domain. */

@@ -115,29 +115,39 @@ export async function start(ctx: CommandContext): Promise<void> {
   done(ctx, `Domain '${dom.name()}' started`, dom.name(), "started");
 }
 
-/** A command that looks up a domain and performs one action on it. */
-function action(verb: string, result: string, sentence: string, f: (dom: Domain, ctx: CommandContext) => Promise<void>) {
+/**
+ * A command that looks up a domain and performs one action on it; `flags`
+ * reads the options first, so a bad option fails before anything happens.
+ */
+function action(
+  verb: string,
+  result: string,
+  sentence: string,
+  f: (dom: Domain, flags: number) => Promise<void>,
+  flags: (ctx: CommandContext) => number = () => 0,
+) {
   return async (ctx: CommandContext): Promise<void> => {
+    const bits = flags(ctx);
     const dom = await lookupDomain(ctx);
     const name = ctx.req("domain");
-    await attempt(`Failed to ${verb} domain '${name}'`, () => f(dom, ctx));
+    await attempt(`Failed to ${verb} domain '${name}'`, () => f(dom, bits));
     done(ctx, `Domain '${name}' ${sentence}`, dom.name(), result);
   };
 }
 
 /** `destroy DOMAIN`. */
-export const destroy = action("destroy", "destroyed", "destroyed", (d, ctx) => d.destroy(ctx.bool("graceful") ? VIR_DOMAIN_DESTROY_GRACEFUL : 0));
+export const destroy = action("destroy", "destroyed", "destroyed", (d, f) => d.destroy(f), (ctx) => bits(ctx, [["graceful", VIR_DOMAIN_DESTROY_GRACEFUL]]));
 /** `shutdown DOMAIN`. */
-export const shutdown = action("shutdown", "shutdown", "is being shutdown", (d, ctx) => d.shutdown(modeFlags(ctx)));
+export const shutdown = action("shutdown", "shutdown", "is being shutdown", (d, f) => d.shutdown(f), modeFlags);
 /** `reboot DOMAIN`. */
-export const reboot = action("reboot", "rebooted", "is being rebooted", (d, ctx) => d.reboot(modeFlags(ctx)));
+export const reboot = action("reboot", "rebooted", "is being rebooted", (d, f) => d.reboot(f), modeFlags);
 /** `suspend DOMAIN`. */
 export const suspend = action("suspend", "suspended", "suspended", (d) => d.suspend());
 /** `resume DOMAIN`. */
 export const resume = action("resume", "resumed", "resumed", (d) => d.resume());
 /** `undefine DOMAIN`. */
-export const undefine = action("undefine", "undefined", "has been undefined", (d, ctx) =>
-  d.undefine(bits(ctx, [
+export const undefine = action("undefine", "undefined", "has been undefined", (d, f) => d.undefine(f), (ctx) =>
+  bits(ctx, [
     ["managed-save", 1],
     ["snapshots-metadata", 2],
     ["nvram", 4],
@@ -145,7 +155,7 @@ export const undefine = action("undefine", "undefined", "has been undefined", (d
     ["checkpoints-metadata", 16],
     ["tpm", 32],
     ["keep-tpm", 64],
-  ])));
+  ]));
 
 /** `autostart DOMAIN [--disable]`. */
 export async function autostart(ctx: CommandContext): Promise<void> {

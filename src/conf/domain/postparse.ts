@@ -6,9 +6,11 @@
  */
 import { VirtError } from "../../errors.ts";
 import { applyCpuNuma, resolveCpuTuning } from "./cpu-checks.ts";
-import type { DomainDef } from "./def.ts";
+import type { DomainDef, DomainType } from "./def.ts";
+import { bootableDeviceInfos } from "./devices/index.ts";
 import { checkAudioRefs } from "./devices/audio.ts";
 import { checkChardevs } from "./devices/chardev.ts";
+import { FAMILY_A_CHECKS } from "./devices/family-a-checks.ts";
 import { postParseInputs } from "./devices/input.ts";
 import { checkSmartcards } from "./devices/smartcard.ts";
 import { postParseVideos } from "./devices/video.ts";
@@ -16,11 +18,32 @@ import { postParseVideos } from "./devices/video.ts";
 /** A post-parse check or default; throws `VirtError` when the definition is wrong. */
 export type DomainCheck = (def: DomainDef) => void;
 
+/**
+ * What some hypervisor types do differently in the generic checks, as
+ * libvirt's per-driver parser features do: VMware display names may hold a
+ * slash, and VMware guests have no boot order to default.
+ */
+const TYPE_FEATURES: Partial<Record<DomainType, { nameSlash?: boolean; noBootOrder?: boolean }>> = {
+  vmware: { nameSlash: true, noBootOrder: true },
+};
+
 function checkName(def: DomainDef): void {
-  // VMware display names may hold a slash (libvirt's VMX parser allows it).
-  if (def.name.includes("/") && def.type !== "vmware") {
+  if (def.name.includes("/") && !TYPE_FEATURES[def.type]?.nameSlash) {
     throw new VirtError("xml-detail", "domain", `name '${def.name}' cannot contain '/'`);
   }
+}
+
+/**
+ * Boot order: `<os><boot>` and per-device `<boot order>` exclude each other;
+ * a full-virt guest with neither boots from its first disk.
+ */
+function checkBootOrder(def: DomainDef): void {
+  if (def.os.type !== "hvm" || TYPE_FEATURES[def.type]?.noBootOrder) return;
+  const deviceBoot = bootableDeviceInfos(def.devices).some((info) => info.bootOrder !== undefined);
+  if (deviceBoot && def.os.bootDevices.length) {
+    throw new VirtError("xml-error", "domain", "per-device boot elements cannot be used together with os/boot elements");
+  }
+  if (!deviceBoot && !def.os.bootDevices.length && def.bootloader === undefined) def.os.bootDevices.push("hd");
 }
 
 function checkMemory(def: DomainDef): void {
@@ -38,7 +61,7 @@ function checkMemory(def: DomainDef): void {
 }
 
 /** The checks run, in order, after parsing. */
-export const DOMAIN_CHECKS: DomainCheck[] = [checkName, applyCpuNuma, checkMemory, resolveCpuTuning, checkChardevs, checkSmartcards, postParseInputs, postParseVideos, checkAudioRefs];
+export const DOMAIN_CHECKS: DomainCheck[] = [checkName, checkBootOrder, applyCpuNuma, checkMemory, resolveCpuTuning, checkChardevs, checkSmartcards, postParseInputs, postParseVideos, checkAudioRefs, ...FAMILY_A_CHECKS];
 
 /** Runs every {@link DOMAIN_CHECKS} entry on `def`. */
 export function postParseDomain(def: DomainDef): void {

@@ -395,10 +395,20 @@ function fail(message: string): never {
 }
 
 /**
+ * Whether SCSI buses of the domain are wide (16 units, unit 7 being the
+ * controller), as the VMware driver declares; other domains get narrow
+ * buses of 7 units.
+ */
+export function wideScsi(def: DomainDef): boolean {
+  return def.type === "vmware";
+}
+
+/**
  * Gives every disk without an address the drive address its target name
- * implies on IDE, SATA, floppy and (narrow) SCSI buses, as libvirt does.
+ * implies on IDE, SATA, floppy and SCSI buses, as libvirt does.
  */
 export function assignDiskAddresses(def: DomainDef): void {
+  const wide = wideScsi(def);
   for (const d of def.devices.disks) {
     if (d.info.address) continue;
     const bus = d.target.bus;
@@ -406,9 +416,13 @@ export function assignDiskAddresses(def: DomainDef): void {
     const idx = diskNameToIndex(d.target.dev);
     if (idx < 0) fail(`unknown disk name '${d.target.dev}' and no address specified`);
     switch (bus) {
-      case "scsi":
-        d.info.address = { type: "drive", controller: Math.floor(idx / 7), bus: 0, target: 0, unit: idx % 7 };
+      case "scsi": {
+        const perBus = wide ? 15 : 7;
+        let unit = idx % perBus;
+        if (wide && unit >= 7) unit++;
+        d.info.address = { type: "drive", controller: Math.floor(idx / perBus), bus: 0, target: 0, unit };
         break;
+      }
       case "ide":
         d.info.address = { type: "drive", controller: Math.floor(idx / 4), bus: Math.floor((idx % 4) / 2), target: 0, unit: idx % 2 };
         break;
@@ -547,7 +561,9 @@ function sameDrive(a: DeviceInfo, b: DeviceInfo): boolean {
 
 /**
  * The generic disk checks: each disk's own consistency, unique target names
- * and unique drive addresses among disks.
+ * and unique drive addresses among disks of one bus. VMware domains are
+ * exempt from the target name rule: libvirt's VMX converter names SATA disks
+ * independently of SCSI ones and so produces `sda` twice.
  */
 export function checkDisks(def: DomainDef): void {
   const disks = def.devices.disks;
@@ -556,10 +572,10 @@ export function checkDisks(def: DomainDef): void {
     for (let j = i + 1; j < disks.length; j++) {
       const a = disks[i];
       const b = disks[j];
-      if (a.target.dev === b.target.dev) {
+      if (a.target.dev === b.target.dev && def.type !== "vmware") {
         fail(`target '${a.target.dev}' duplicated for disk sources '${sourceLabel(a.source) ?? ""}' and '${sourceLabel(b.source) ?? ""}'`);
       }
-      if (sameDrive(a.info, b.info)) {
+      if (a.target.bus === b.target.bus && sameDrive(a.info, b.info)) {
         const x = a.info.address as { controller?: number; bus?: number; target?: number; unit?: number };
         fail(`found duplicate drive address for disk with target name '${a.target.dev}' controller='${x.controller ?? 0}' bus='${x.bus ?? 0}' target='${x.target ?? 0}' unit='${x.unit ?? 0}'`);
       }

@@ -87,7 +87,7 @@ function parseListen(
 export function parseListens(r: XmlReader, ctx: ParseContext): GraphicsListenDef[] {
   const compat = {
     listen: r.attr("listen"),
-    socket: r.name === "graphics" && r.attr("type") === "vnc" ? r.attr("socket") : undefined,
+    socket: r.attr("type") === "vnc" ? r.attr("socket") : undefined,
   };
   const listens = r.children("listen").map((l, i) =>
     parseListen(l, ctx, i === 0 ? compat : undefined)

@@ -16,7 +16,7 @@ import { formatPciHostAddress, parsePciHostAddress, type PciHostAddress } from "
 import {
   formatInitiator, formatStorageAuth, type NetHost, parseInitiator, parseNetHosts, parseStorageAuth, type StorageAuth,
 } from "./storage-source.ts";
-import { STARTUP_POLICIES, type StartupPolicy } from "./disk.ts";
+import { STARTUP_POLICIES, type StartupPolicy, wideScsi } from "./disk.ts";
 
 type OnOff = "on" | "off";
 
@@ -393,8 +393,8 @@ function driveUsed(def: DomainDef, controller: number, unit: number): boolean {
 }
 
 /**
- * Gives SCSI host devices without an address the first free unit of a
- * (narrow) SCSI controller, and checks the address types host devices use.
+ * Gives SCSI host devices without an address the first free unit of a SCSI
+ * controller, and checks the address types host devices use.
  */
 export function checkHostdevs(def: DomainDef): void {
   for (const h of def.devices.hostdevs) {
@@ -403,10 +403,12 @@ export function checkHostdevs(def: DomainDef): void {
     switch (h.source.type) {
       case "scsi":
         if (!h.info.address) {
+          const units = wideScsi(def) ? 16 : 7;
+          const taken = (controller: number, unit: number) => (units > 7 && unit === 7) || driveUsed(def, controller, unit);
           for (let controller = 0;; controller++) {
             let unit = 0;
-            while (unit < 7 && driveUsed(def, controller, unit)) unit++;
-            if (unit < 7) {
+            while (unit < units && taken(controller, unit)) unit++;
+            if (unit < units) {
               h.info.address = { type: "drive", controller, bus: 0, target: 0, unit };
               break;
             }

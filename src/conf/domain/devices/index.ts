@@ -5,6 +5,7 @@
  */
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
+import type { DeviceInfo } from "../device-info.ts";
 import { type AudioDef, formatAudio, parseAudio } from "./audio.ts";
 import { type ChrDef, formatChr, parseChr } from "./chardev.ts";
 import { type ControllerDef, formatController, parseController } from "./controller.ts";
@@ -81,6 +82,11 @@ export function emptyDevices(): DomainDevices {
     sounds: [], audios: [], videos: [], hostdevs: [], redirdevs: [], hubs: [], watchdogs: [],
     rngs: [], panics: [], shmems: [], memories: [], cryptos: [],
   };
+}
+
+/** The {@link DeviceInfo} of every device that may carry a `<boot order>`. */
+export function bootableDeviceInfos(d: DomainDevices): DeviceInfo[] {
+  return [...d.disks, ...d.interfaces, ...d.hostdevs, ...d.redirdevs].map((x) => x.info);
 }
 
 function single<T>(r: XmlReader, current: T | undefined, value: T): T {

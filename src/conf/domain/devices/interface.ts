@@ -96,15 +96,15 @@ export interface InterfaceDef {
   /** `<mac check>`. */
   macCheck?: "yes" | "no";
   /** Host-side addresses and routes (inside `<source>`). */
-  hostIp: InterfaceIpInfo;
+  hostIp?: InterfaceIpInfo;
   vlan?: VlanDef;
   virtualPort?: VirtualPortDef;
   bandwidth?: BandwidthDef;
   /** `<port isolated>`. */
   portIsolated?: "yes" | "no";
   /** Guest-side addresses and routes. */
-  guestIp: InterfaceIpInfo;
-  portForwards: PortForwardDef[];
+  guestIp?: InterfaceIpInfo;
+  portForwards?: PortForwardDef[];
   script?: string;
   downscript?: string;
   /** `<backenddomain name>` (Xen driver domain). */
@@ -225,7 +225,7 @@ function parseMtu(r: XmlReader): number | undefined {
 /** Rejects combinations libvirt's validation refuses. */
 function validate(r: XmlReader, net: InterfaceDef): void {
   const type = net.source.type;
-  if (hasIpInfo(net.hostIp) && type !== "ethernet") {
+  if (net.hostIp && type !== "ethernet") {
     throw r.error(
       `host-side IP addresses and routes are only supported on interfaces of type 'ethernet', not '${type}'`,
     );
@@ -247,7 +247,7 @@ function validate(r: XmlReader, net: InterfaceDef): void {
   if (net.backend?.type === "passt" && type !== "user") {
     throw r.error("the 'passt' backend can only be used with interface type='user'");
   }
-  if (net.portForwards.length > 0 && net.backend?.type !== "passt") {
+  if (net.portForwards && net.backend?.type !== "passt") {
     throw r.error(
       "the <portForward> element can only be used with the 'passt' backend of interface type='user'",
     );
@@ -264,9 +264,7 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
     source: parseInterfaceSource(r, type, srcEl, ctx),
     trustGuestRxFilters: r.enum("trustGuestRxFilters", ["yes", "no"]),
     mac: "",
-    hostIp: srcEl ? parseInterfaceIpInfo(srcEl) : { ips: [], routes: [] },
-    guestIp: { ips: [], routes: [] },
-    portForwards: [],
+    hostIp: ipInfo(srcEl),
     model,
     info: {},
   };
@@ -285,8 +283,9 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   net.downscript = nonEmpty(r.child("downscript")?.attr("path"));
   net.backendDomain = nonEmpty(r.child("backenddomain")?.attr("name"));
   const f = r.child("filterref");
-  if (f && (type === "network" || type === "bridge" || type === "ethernet")) net.filterref = parseFilterRef(f);
-  else f?.keepVerbatim(); // valid for any type, but libvirt ignores it on the others
+  if (f && (type === "network" || type === "bridge" || type === "ethernet")) {
+    net.filterref = parseFilterRef(f);
+  } else f?.keepVerbatim(); // valid for any type, but libvirt ignores it on the others
   const bw = r.child("bandwidth");
   if (bw) net.bandwidth = parseBandwidth(bw, { allowFloor: type === "network" });
   const vlan = r.child("vlan");
@@ -300,8 +299,9 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   }
   if (!net.mac) net.mac = generateMac();
   net.info = parseDeviceInfo(r, ctx, { boot: true, rom: true });
-  net.guestIp = parseInterfaceIpInfo(r);
-  net.portForwards = r.children("portForward").map(parsePortForward);
+  net.guestIp = ipInfo(r);
+  const forwards = r.children("portForward").map(parsePortForward);
+  if (forwards.length) net.portForwards = forwards;
   if (
     net.targetDev !== undefined && ctx.inactive && net.targetManaged !== "no" &&
     isGeneratedIfname(net.targetDev)
@@ -331,6 +331,12 @@ export function parseInterface(r: XmlReader, ctx: ParseContext): InterfaceDef {
   return net;
 }
 
+/** The `<ip>`/`<route>` children of `r`, or undefined when there are none. */
+function ipInfo(r: XmlReader | undefined): InterfaceIpInfo | undefined {
+  const info = r ? parseInterfaceIpInfo(r) : undefined;
+  return info && hasIpInfo(info) ? info : undefined;
+}
+
 function showTargetDev(net: InterfaceDef, ctx: FormatContext): string | undefined {
   const dev = net.targetDev;
   if (dev === undefined) return undefined;
@@ -352,15 +358,15 @@ export function formatInterface(w: XmlWriter, net: InterfaceDef, ctx: FormatCont
     } else {
       w.group("source", interfaceSourceAttrs(src, ctx.inactive), (w) => {
         formatInterfaceSourceChildren(w, src);
-        formatInterfaceIpInfo(w, net.hostIp);
+        if (net.hostIp) formatInterfaceIpInfo(w, net.hostIp);
       });
     }
     formatVlan(w, net.vlan);
     formatVirtualPort(w, net.virtualPort);
     formatBandwidth(w, net.bandwidth);
     if (net.portIsolated) w.elem("port", [["isolated", net.portIsolated]]);
-    formatInterfaceIpInfo(w, net.guestIp);
-    for (const pf of net.portForwards) formatPortForward(w, pf);
+    if (net.guestIp) formatInterfaceIpInfo(w, net.guestIp);
+    for (const pf of net.portForwards ?? []) formatPortForward(w, pf);
     if (net.script !== undefined) w.elem("script", [["path", net.script]]);
     if (net.downscript !== undefined) w.elem("downscript", [["path", net.downscript]]);
     if (net.backendDomain !== undefined) w.elem("backenddomain", [["name", net.backendDomain]]);
