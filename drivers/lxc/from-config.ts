@@ -325,12 +325,16 @@ function collect(entries: LxcEntry[], warn: (m: string) => void): Collected {
     c.swapKiB = (c.swapKiB ?? 0n) + c.memoryKiB;
   }
   for (const [name, list] of [["uid", c.uidmap], ["gid", c.gidmap]] as const) {
-    if (list.length && !list.some((m) => m.start === 0n)) {
-      throw lineError(
-        list[0].entry,
-        `no ${name} range maps id 0: libvirt reads 'TYPE A B COUNT' as host id A for container id B, and the container's root (B = 0) must be mapped`,
-      );
+    if (!list.length || list.some((m) => m.start === 0n)) continue;
+    // libvirt reads 'TYPE A B COUNT' as host id A for container id B, the
+    // reverse of lxc's documented 'TYPE CONTAINER HOST COUNT'. When libvirt's
+    // reading leaves the container's root unmapped but lxc's maps it, the file
+    // was written in lxc's order: read it that way.
+    if (list.some((m) => m.target === 0n)) {
+      for (const m of list) [m.start, m.target] = [m.target, m.start];
+      continue;
     }
+    throw lineError(list[0].entry, `no ${name} range maps the container's root (id 0)`);
   }
   return c;
 }

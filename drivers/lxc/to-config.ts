@@ -42,9 +42,9 @@ export interface LxcExportResult {
  * Two conventions keep `lxcConfigToDomain(domainToLxcConfig(def).config)`
  * equal to `def` for what both sides can express: 64 MiB of memory without
  * a hard limit is libvirt's "no limit set" and writes no memory key; and
- * `lxc.idmap` lines are written the way libvirt's import reads them
- * (`u TARGET START COUNT`, host id first), which is the reverse of the order
- * lxc documents.
+ * `lxc.idmap` lines are written in lxc's documented order
+ * (`u CONTAINER-ID HOST-ID COUNT`), which the import recognises because it
+ * maps the container's root.
  *
  * @throws VirtError when the domain is not `type='lxc'`
  * @example
@@ -163,7 +163,7 @@ function security(r: XmlReader, out: Writer): void {
       if (m.name !== "uid" && m.name !== "gid") continue;
       out.set(
         "lxc.idmap",
-        `${m.name[0]} ${m.attr("target")} ${m.attr("start")} ${m.attr("count")}`,
+        `${m.name[0]} ${m.attr("start")} ${m.attr("target")} ${m.attr("count")}`,
       );
     }
   }

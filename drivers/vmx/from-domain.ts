@@ -62,7 +62,11 @@ function writeGeneral(out: VmxWriter, dom: XmlReader): void {
   if (min > 0) out.set("sched.mem.minsize", Math.ceil(min / 1024));
 
   const vcpu = dom.child("vcpu");
-  const vcpus = vcpu ? Number(vcpu.text().trim()) : 1;
+  const vcpuText = vcpu?.text().trim() ?? "1";
+  if (!/^[1-9]\d*$/.test(vcpuText)) {
+    throw vmxError(`expecting a vCPU count greater than 0 but found '${vcpuText}'`);
+  }
+  const vcpus = Number(vcpuText);
   const offline = dom.child("vcpus")?.children("vcpu").some((v) => v.attr("enabled") === "no");
   if ((vcpu?.uint("current") ?? vcpus) !== vcpus || offline) {
     throw vmxError("no support for domain XML entry 'vcpu' attribute 'current'");

@@ -127,10 +127,10 @@ function action(
   flags: (ctx: CommandContext) => number = () => 0,
 ) {
   return async (ctx: CommandContext): Promise<void> => {
-    const bits = flags(ctx);
+    const mask = flags(ctx);
     const dom = await lookupDomain(ctx);
     const name = ctx.req("domain");
-    await attempt(`Failed to ${verb} domain '${name}'`, () => f(dom, bits));
+    await attempt(`Failed to ${verb} domain '${name}'`, () => f(dom, mask));
     done(ctx, `Domain '${name}' ${sentence}`, dom.name(), result);
   };
 }

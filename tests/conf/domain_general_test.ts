@@ -185,3 +185,14 @@ Deno.test("a genid given empty is generated", () => {
   const def = parseDomainXml(wrap("<genid/>"));
   assert(def.genid && /^[0-9a-f-]{36}$/.test(def.genid));
 });
+
+Deno.test("a full-virt guest without boot devices boots from disk; mixing boot styles is refused", () => {
+  const def = parseDomainXml(wrap("<os><type>hvm</type></os>"));
+  assertEquals(def.os.bootDevices, ["hd"]);
+  const vmware = parseDomainXml(wrap("<os><type>hvm</type></os>").replace("type='kvm'", "type='vmware'"));
+  assertEquals(vmware.os.bootDevices, []);
+  rejected(
+    wrap("<os><type>hvm</type><boot dev='cdrom'/></os><devices><disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/><boot order='1'/></disk></devices>"),
+    /per-device boot elements cannot be used together with os\/boot elements/,
+  );
+});

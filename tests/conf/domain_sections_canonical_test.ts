@@ -39,6 +39,7 @@ const CANONICAL = `<domain type='kvm' id='3'>
   </numatune>
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>
+    <boot dev='hd'/>
   </os>
   <features>
     <acpi/>

@@ -416,8 +416,8 @@ Deno.test("errors name the config line", () => {
     /^line 4 .*cannot both be used/,
   );
   rejects(
-    () => lxcConfigToDomainXml(HEAD + "lxc.idmap = u 0 100000 65536\n"),
-    /^line 3 .*no uid range maps id 0/,
+    () => lxcConfigToDomainXml(HEAD + "lxc.idmap = u 5 100000 65536\n"),
+    /^line 3 .*no uid range maps the container's root \(id 0\)/,
   );
   rejects(
     () => lxcConfigToDomainXml(HEAD + "lxc.idmap = x 0 0 1\n"),
@@ -529,4 +529,11 @@ Deno.test("parseLxcConfig keeps order and lines, strips quotes; legacy keys get 
     "lxc.net.1.type",
     "lxc.tty.max",
   ]);
+});
+
+Deno.test("id maps in lxc's documented order are recognised, and written that way", () => {
+  const xml = lxcConfigToDomainXml(HEAD + "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n");
+  assertMatch(xml, /<uid start='0' target='100000' count='65536'\/>/);
+  assertMatch(xml, /<gid start='0' target='100000' count='65536'\/>/);
+  assertMatch(domainXmlToLxcConfig(xml).config, /^lxc\.idmap = u 0 100000 65536$/m);
 });
