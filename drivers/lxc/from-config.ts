@@ -19,6 +19,7 @@
  * @module
  */
 import { VirtError } from "../../src/errors.ts";
+import { PROCESS_CAPABILITIES } from "../../src/conf/domain/features.ts";
 import { formatBitmap, parseBitmap } from "../../src/conf/bitmap.ts";
 import { generateUuid, parseMac, parseUuid } from "../../src/conf/ids.ts";
 import { canonicalIp, parseIp } from "../../src/conf/network/ipaddr.ts";
@@ -51,46 +52,6 @@ export const LXC_EMULATOR = "/usr/libexec/libvirt_lxc";
 /** Memory a container gets when the config sets no limit, in KiB (libvirt's import default). */
 export const LXC_DEFAULT_MEMORY_KIB = 65536;
 
-/** Container capabilities as the domain XML names them, in libvirt's order. */
-export const LXC_CAPABILITIES = [
-  "audit_control",
-  "audit_write",
-  "block_suspend",
-  "chown",
-  "dac_override",
-  "dac_read_search",
-  "fowner",
-  "fsetid",
-  "ipc_lock",
-  "ipc_owner",
-  "kill",
-  "lease",
-  "linux_immutable",
-  "mac_admin",
-  "mac_override",
-  "mknod",
-  "net_admin",
-  "net_bind_service",
-  "net_broadcast",
-  "net_raw",
-  "setgid",
-  "setfcap",
-  "setpcap",
-  "setuid",
-  "sys_admin",
-  "sys_boot",
-  "sys_chroot",
-  "sys_module",
-  "sys_nice",
-  "sys_pacct",
-  "sys_ptrace",
-  "sys_rawio",
-  "sys_resource",
-  "sys_time",
-  "sys_tty_config",
-  "syslog",
-  "wake_alarm",
-] as const;
 
 /** Mount points the LXC driver always sets up itself; entries for them are skipped. */
 export const LXC_BASIC_MOUNTS = [
@@ -294,7 +255,7 @@ function collect(entries: LxcEntry[], warn: (m: string) => void): Collected {
         const names = e.value.split(/\s+/).filter((n) => n !== "").map((n) => n.toLowerCase());
         const known = names.filter((n) => {
           if (k === "lxc.cap.keep" && n === "none") return false;
-          const ok = (LXC_CAPABILITIES as readonly string[]).includes(n);
+          const ok = (PROCESS_CAPABILITIES as readonly string[]).includes(n);
           if (!ok) {
             warn(
               `line ${e.line} (${e.written}): capability '${n}' is unknown to the domain XML; not converted`,
@@ -716,7 +677,7 @@ function writeDomain(c: Collected, uuid: string): string {
     w.elem("features", null, (w) => {
       if (c.nics.length === 0) w.elem("privnet");
       w.elem("capabilities", [["policy", c.capKeep ? "deny" : "allow"]], (w) => {
-        for (const cap of LXC_CAPABILITIES) {
+        for (const cap of PROCESS_CAPABILITIES) {
           if (c.capKeep?.names.includes(cap)) w.elem(cap, [["state", "on"]]);
           else if (c.capDrop?.names.includes(cap)) w.elem(cap, [["state", "off"]]);
         }

@@ -11,7 +11,8 @@ import { parseXml, XmlReader } from "../../src/xml/mod.ts";
 import { elementChildren, type XmlElement } from "../../src/xml/tree.ts";
 import { unitScale } from "../../src/conf/units.ts";
 import { formatLxcConfig, fstabEscape, type LxcLine } from "./lxc-config.ts";
-import { LXC_CAPABILITIES, LXC_DEFAULT_MEMORY_KIB, LXC_MACVLAN_MODES } from "./from-config.ts";
+import { PROCESS_CAPABILITIES } from "../../src/conf/domain/features.ts";
+import { LXC_DEFAULT_MEMORY_KIB, LXC_MACVLAN_MODES } from "./from-config.ts";
 
 /** Options of {@link domainToLxcConfig}. */
 export interface LxcExportOptions {
@@ -187,7 +188,7 @@ function capabilities(features: XmlReader | undefined, out: Writer): void {
   const on: string[] = [];
   const off: string[] = [];
   for (const c of caps?.elements() ?? []) {
-    if (!(LXC_CAPABILITIES as readonly string[]).includes(c.name)) {
+    if (!(PROCESS_CAPABILITIES as readonly string[]).includes(c.name)) {
       c.el.used = false;
       continue;
     }

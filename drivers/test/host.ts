@@ -7,8 +7,8 @@
 import type { DomainDef } from "../../src/conf/domain/mod.ts";
 import type { NetworkDef } from "../../src/conf/network/mod.ts";
 import { VirtError } from "../../src/errors.ts";
-import type { DomainRef, DomainSummary, DriverDomainEvent, LookupKey, NetworkRef, NetworkSummary } from "../../src/connect.ts";
-import { type Capabilities, type CapsCell, formatCapabilities } from "../../src/host/capabilities.ts";
+import { type DomainRef, type DomainSummary, type DriverDomainEvent, importLazily, type LookupKey, type NetworkRef, type NetworkSummary } from "../../src/connect.ts";
+import type { Capabilities, CapsCell } from "../../src/host/capabilities.ts";
 import type { NodeInfo } from "../../src/host/nodeinfo.ts";
 import { parseTestDomain } from "./model.ts";
 
@@ -132,7 +132,11 @@ export class TestHost {
   }
 
   /** The host's capabilities XML. */
-  capabilities(): string {
+  async capabilities(): Promise<string> {
+    const { formatCapabilities } = await importLazily<typeof import("../../src/host/capabilities.ts")>(
+      "../../src/host/capabilities.ts",
+      import.meta.url,
+    );
     const caps: Capabilities = {
       host: {
         cpu: { arch: "i686", features: ["pae", "nonpae"], pageSizes: [4, 8, 2048, 1048576] },

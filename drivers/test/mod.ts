@@ -16,7 +16,7 @@
  * @module
  */
 import { VirtError } from "../../src/errors.ts";
-import type { Driver, DriverConnection, LookupKey } from "../../src/connect.ts";
+import { type Driver, type DriverConnection, importLazily, type LookupKey } from "../../src/connect.ts";
 import { type ConnectUri, formatUri } from "../../src/uri.ts";
 import { DEFAULT_DOMAIN, DEFAULT_NETWORK, DEFAULT_NODE_INFO, defaultCells } from "./default-host.ts";
 import * as domains from "./domains.ts";
@@ -79,7 +79,7 @@ class TestConnection implements DriverConnection {
   }
 
   capabilities(): Promise<string> {
-    return Promise.resolve(this.host.capabilities());
+    return this.host.capabilities();
   }
 
   securityModel() {
@@ -207,7 +207,7 @@ async function open(uri: ConnectUri): Promise<DriverConnection> {
       if (defaultHost === host) defaultHost = undefined;
     });
   }
-  const { loadHostFile } = await import("./host-file.ts");
+  const { loadHostFile } = await importLazily<typeof import("./host-file.ts")>("./host-file.ts", import.meta.url);
   return new TestConnection(canonical, await loadHostFile(uri.path), () => {});
 }
 

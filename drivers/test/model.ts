@@ -5,6 +5,7 @@
  * @module
  */
 import type { DomainDef } from "../../src/conf/domain/mod.ts";
+import { importLazily } from "../../src/connect.ts";
 
 type DomainModel = typeof import("../../src/conf/domain/mod.ts");
 
@@ -12,7 +13,7 @@ let domainModel: Promise<DomainModel> | undefined;
 
 /** The domain model module, imported once. */
 export function loadDomainModel(): Promise<DomainModel> {
-  return domainModel ??= import("../../src/conf/domain/mod.ts");
+  return domainModel ??= importLazily<DomainModel>("../../src/conf/domain/mod.ts", import.meta.url);
 }
 
 /** Whether the `<os><type>` of a domain XML names an arch itself. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { NetworkDef } from "../../src/conf/network/mod.ts";
-import { VIR_NETWORK_XML_INACTIVE } from "../../src/connect.ts";
+import { importLazily, VIR_NETWORK_XML_INACTIVE } from "../../src/connect.ts";
 import { VirtError } from "../../src/errors.ts";
 import { checkFlags } from "./domains.ts";
 import type { TestHost, TestNetwork } from "./host.ts";
@@ -15,7 +15,7 @@ let networkModel: Promise<NetworkModel> | undefined;
 
 /** The network model module, imported once. */
 export function loadNetworkModel(): Promise<NetworkModel> {
-  return networkModel ??= import("../../src/conf/network/mod.ts");
+  return networkModel ??= importLazily<NetworkModel>("../../src/conf/network/mod.ts", import.meta.url);
 }
 
 /** Parses a network's pending XML, once, and returns its definition. */

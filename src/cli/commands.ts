@@ -4,6 +4,7 @@
  * imported only when its command runs.
  * @module
  */
+import { importLazily } from "../connect.ts";
 import type { CommandGroup, CommandSpec, Handler, OptSpec } from "./spec.ts";
 
 const domain: OptSpec = {
@@ -28,20 +29,9 @@ const str = (name: string, help: string): OptSpec => ({ name, type: "string", he
 
 type Module = "domain" | "monitor" | "network" | "host" | "shell";
 
-/** Imports a handler module; each `import()` names its file so `deno compile` bundles it. */
+/** Imports a handler module (`./NAME.ts`) when its first command runs. */
 function loadModule(m: Module): Promise<Record<string, unknown>> {
-  switch (m) {
-    case "domain":
-      return import("./domain.ts");
-    case "monitor":
-      return import("./monitor.ts");
-    case "network":
-      return import("./network.ts");
-    case "host":
-      return import("./host.ts");
-    case "shell":
-      return import("./shell.ts");
-  }
+  return importLazily(`./${m}.ts`, import.meta.url);
 }
 
 /** Commands that change something, refused by a read-only session. */

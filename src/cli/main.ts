@@ -11,7 +11,7 @@
  * when standard input is not a terminal, runs the commands read from it).
  * @module
  */
-import { registeredDrivers, VERSION } from "../connect.ts";
+import { importLazily, registeredDrivers, VERSION } from "../connect.ts";
 import { CliError } from "./spec.ts";
 import { Session, type SessionOptions } from "./session.ts";
 
@@ -136,7 +136,7 @@ export async function main(args: string[]): Promise<number> {
   const session = new Session({ ...g, interactive });
   let ok: boolean;
   if (interactive) {
-    const { repl } = await import("./repl.ts");
+    const { repl } = await importLazily<typeof import("./repl.ts")>("./repl.ts", import.meta.url);
     ok = await repl(session);
   } else if (g.rest.length === 0) {
     ok = await session.runString(await readStdin());

@@ -3,9 +3,8 @@
  * used for. The secret's value is not part of the XML.
  * @module
  */
-import { VirtError } from "../errors.ts";
-import { findUnused, parseXml, XmlReader, XmlWriter } from "../xml/mod.ts";
-import { generateUuid, parseUuid } from "./ids.ts";
+import { readDocument, type XmlReader, XmlWriter } from "../xml/mod.ts";
+import { readUuid } from "./common.ts";
 
 /** Usage kinds, and the element naming the user of each. */
 const USAGE_ELEMENTS = { volume: "volume", ceph: "name", iscsi: "target", tls: "name", vtpm: "name" } as const;
@@ -65,32 +64,16 @@ function parseUsage(u: XmlReader): SecretUsage | undefined {
  * ```
  */
 export function parseSecretXml(xml: string, opts: ParseSecretOptions = {}): SecretDef {
-  const root = parseXml(xml, "secret");
-  if (root.name !== "secret") {
-    throw new VirtError("xml-error", "secret", `expected root element <secret>, found <${root.name}> at line ${root.line}`);
-  }
-  const r = new XmlReader(root, "secret");
-  const uuidEl = r.child("uuid");
-  let uuid: string;
-  if (!uuidEl) uuid = generateUuid();
-  else {
-    const u = parseUuid(uuidEl.text());
-    if (!u) throw uuidEl.error(`malformed uuid '${uuidEl.text().trim()}'`);
-    uuid = u;
-  }
-  const usageEl = r.child("usage");
-  const def: SecretDef = {
-    ephemeral: flag(r, "ephemeral"),
-    private: flag(r, "private"),
-    uuid,
-    description: r.child("description")?.text() || undefined,
-    usage: usageEl ? parseUsage(usageEl) : undefined,
-  };
-  if (opts.validate) {
-    const unknown = findUnused(root);
-    if (unknown) throw new VirtError("xml-detail", "secret", `secret XML does not validate: ${unknown}`);
-  }
-  return def;
+  return readDocument(xml, "secret", "secret", opts.validate ?? false, (r) => {
+    const usageEl = r.child("usage");
+    return {
+      ephemeral: flag(r, "ephemeral"),
+      private: flag(r, "private"),
+      uuid: readUuid(r),
+      description: r.child("description")?.text() || undefined,
+      usage: usageEl ? parseUsage(usageEl) : undefined,
+    };
+  });
 }
 
 /** Formats a secret definition as libvirt writes it. */

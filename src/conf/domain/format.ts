@@ -3,6 +3,7 @@
  * @module
  */
 import { XmlWriter } from "../../xml/mod.ts";
+import { writeMetadata } from "../common.ts";
 import { formatClock } from "./clock.ts";
 import type { FormatContext } from "./context.ts";
 import { formatCpu } from "./cpu.ts";
@@ -56,11 +57,7 @@ function formatDomainBody(w: XmlWriter, def: DomainDef, ctx: FormatContext): voi
   w.text("genid", def.genid);
   w.text("title", def.title);
   w.text("description", def.description);
-  if (def.metadata) {
-    w.elem("metadata", null, (w) => {
-      for (const m of def.metadata!) w.verbatim(m, m.nsDecls[m.prefix] === undefined ? { [m.prefix]: m.uri } : undefined);
-    });
-  }
+  writeMetadata(w, def.metadata);
   const m = def.memory;
   if (m.max && m.slots) w.text("maxMemory", m.max, [["slots", m.slots], ["unit", "KiB"]]);
   w.text("memory", m.total, [["dumpCore", m.dumpCore], ["unit", "KiB"]]);

@@ -4,8 +4,8 @@
  * @module
  */
 import { VirtError } from "../../errors.ts";
-import { findUnused, parseXml, XmlReader } from "../../xml/mod.ts";
-import { generateUuid, parseUuid } from "../ids.ts";
+import { readDocument, XmlReader } from "../../xml/mod.ts";
+import { readMetadata, readUuid } from "../common.ts";
 import { parseClock } from "./clock.ts";
 import type { ParseContext } from "./context.ts";
 import { parseCpu } from "./cpu.ts";
@@ -47,16 +47,8 @@ export interface ParseDomainOptions {
  * ```
  */
 export function parseDomainXml(xml: string, opts: ParseDomainOptions = {}): DomainDef {
-  const root = parseXml(xml, "domain");
   const ctx: ParseContext = { inactive: opts.inactive ?? false, validate: opts.validate ?? false };
-  if (root.name !== "domain") {
-    throw new VirtError("xml-error", "domain", `expected root element <domain>, found <${root.name}> at line ${root.line}`);
-  }
-  const def = parseDomainElement(new XmlReader(root, "domain"), ctx);
-  if (ctx.validate) {
-    const unknown = findUnused(root);
-    if (unknown) throw new VirtError("xml-detail", "domain", `domain XML does not validate: ${unknown}`);
-  }
+  const def = readDocument(xml, "domain", "domain", ctx.validate, (r) => parseDomainElement(r, ctx));
   postParseDomain(def);
   return def;
 }
@@ -97,34 +89,11 @@ export function parseDomainElement(r: XmlReader, ctx: ParseContext): DomainDef {
   const name = r.childText("name");
   if (!name) throw new VirtError("no-support", "domain", "missing domain name: the <name> element is required");
 
-  const uuidText = r.childText("uuid");
-  let uuid: string;
-  if (uuidText === undefined) uuid = generateUuid();
-  else {
-    const u = parseUuid(uuidText);
-    if (!u) throw r.child("uuid")!.error(`malformed uuid '${uuidText}'`);
-    uuid = u;
-  }
-
-  let genid: string | undefined;
-  const g = r.child("genid");
-  if (g) {
-    const t = g.text().trim();
-    if (t === "") genid = generateUuid();
-    else {
-      const u = parseUuid(t);
-      if (!u) throw g.error(`malformed genid '${t}'`);
-      genid = u;
-    }
-  }
+  const uuid = readUuid(r);
+  const genid = r.hasChild("genid") ? readUuid(r, "genid", true) : undefined;
 
   const title = r.child("title")?.text();
   if (title !== undefined && title.includes("\n")) throw r.child("title")!.error("title must not contain newlines");
-  const md = r.child("metadata");
-  const metadata = md
-    ? md.elements().map((e) => e.keepVerbatim()).filter((e) => e.uri !== "")
-    : undefined;
-
   const bootloader = r.child("bootloader");
   const res = r.child("resource");
   const def: DomainDef = {
@@ -135,7 +104,7 @@ export function parseDomainElement(r: XmlReader, ctx: ParseContext): DomainDef {
     genid,
     title,
     description: r.child("description")?.text(),
-    metadata: metadata?.length ? metadata : undefined,
+    metadata: readMetadata(r.child("metadata")),
     memory: parseMemory(r),
     blkiotune: map(r.child("blkiotune"), parseBlkiotune),
     memtune: map(r.child("memtune"), parseMemtune),

@@ -3,6 +3,7 @@
  * @module
  */
 import { XmlWriter } from "../../xml/mod.ts";
+import { writeMetadata } from "../common.ts";
 import { formatBandwidth } from "./bandwidth.ts";
 import type { NetworkDef } from "./def.ts";
 import { formatDns } from "./dns.ts";
@@ -53,11 +54,7 @@ function formatNetworkBody(w: XmlWriter, def: NetworkDef, inactive: boolean): vo
   w.text("uuid", def.uuid);
   w.text("title", def.title);
   w.text("description", def.description);
-  if (def.metadata) {
-    w.elem("metadata", null, (w) => {
-      for (const m of def.metadata!) w.verbatim(m, m.nsDecls[m.prefix] === undefined ? { [m.prefix]: m.uri } : undefined);
-    });
-  }
+  writeMetadata(w, def.metadata);
   formatForward(w, def.forward, { inactive });
   const b = def.bridge ?? {};
   const managed = managedBridge(def);

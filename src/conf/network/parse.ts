@@ -4,8 +4,9 @@
  * @module
  */
 import { VirtError } from "../../errors.ts";
-import { findUnused, parseXml, type XmlElement, XmlReader } from "../../xml/mod.ts";
-import { generateUuid, parseMac, parseUuid } from "../ids.ts";
+import { readDocument, type XmlReader } from "../../xml/mod.ts";
+import { readMetadata, readUuid } from "../common.ts";
+import { parseMac } from "../ids.ts";
 import { parseBandwidth } from "./bandwidth.ts";
 import type { BridgeDef, NetworkDef } from "./def.ts";
 import { parseDns } from "./dns.ts";
@@ -41,29 +42,7 @@ export interface ParseNetworkOptions {
  * ```
  */
 export function parseNetworkXml(xml: string, opts: ParseNetworkOptions = {}): NetworkDef {
-  const root = parseXml(xml, "network");
-  if (root.name !== "network") {
-    throw new VirtError("xml-error", "network", `expected root element <network>, found <${root.name}> at line ${root.line}`);
-  }
-  const def = parseNetworkElement(new XmlReader(root, "network"), opts.inactive ?? false);
-  if (opts.validate) {
-    const unknown = findUnused(root);
-    if (unknown) throw new VirtError("xml-detail", "network", `network XML does not validate: ${unknown}`);
-  }
-  return def;
-}
-
-/** Keeps namespaced `<metadata>` children, the first one per namespace, as libvirt does. */
-function parseMetadata(md: XmlReader): XmlElement[] {
-  const seen = new Set<string>();
-  const out: XmlElement[] = [];
-  for (const e of md.elements()) {
-    const el = e.keepVerbatim();
-    if (el.uri === "" || seen.has(el.uri)) continue;
-    seen.add(el.uri);
-    out.push(el);
-  }
-  return out;
+  return readDocument(xml, "network", "network", opts.validate ?? false, (r) => parseNetworkElement(r, opts.inactive ?? false));
 }
 
 function parseBridge(b: XmlReader): BridgeDef {
@@ -90,17 +69,9 @@ export function parseNetworkElement(r: XmlReader, inactive: boolean): NetworkDef
   if (!name) throw new VirtError("xml-detail", "network", "missing network name: the <name> element is required");
   if (name.includes("/")) throw r.child("name")!.error(`network name '${name}' must not contain '/'`);
 
-  const uuidEl = r.child("uuid");
-  let uuid: string;
-  if (!uuidEl) uuid = generateUuid();
-  else {
-    const u = parseUuid(uuidEl.text());
-    if (!u) throw uuidEl.error(`malformed uuid '${uuidEl.text().trim()}'`);
-    uuid = u;
-  }
+  const uuid = readUuid(r);
   const titleEl = r.child("title");
   if (titleEl?.text().includes("\n")) throw titleEl.error("the network title must not contain newlines");
-  const md = r.child("metadata");
   const domainEl = r.child("domain");
   const bwEl = r.child("bandwidth");
   const vlanEl = r.child("vlan");
@@ -116,7 +87,7 @@ export function parseNetworkElement(r: XmlReader, inactive: boolean): NetworkDef
     uuid,
     title: titleEl?.text(),
     description: r.child("description")?.text(),
-    metadata: md ? parseMetadata(md) : undefined,
+    metadata: readMetadata(r.child("metadata")),
     connections: inactive ? undefined : r.uint("connections"),
     ipv6: r.yesNo("ipv6") ?? false,
     trustGuestRxFilters: r.yesNo("trustGuestRxFilters"),
