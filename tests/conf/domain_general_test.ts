@@ -196,3 +196,11 @@ Deno.test("a full-virt guest without boot devices boots from disk; mixing boot s
     /per-device boot elements cannot be used together with os\/boot elements/,
   );
 });
+
+Deno.test("hostile documents get a clear VirtError from parseDomainXml", () => {
+  const bomb = `<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><domain type='kvm'><name>&b;</name></domain>`;
+  rejected(bomb, /DOCTYPE declarations are not allowed/);
+  rejected("<domain type='kvm'><name>x</name>", /malformed XML at line 1, .*unclosed element <domain>/);
+  rejected(`<domain type='kvm'><name>${"x".repeat(20 * 1024 * 1024)}</name></domain>`, /too large/);
+  rejected(`<domain type='kvm'>${"<a>".repeat(10000)}${"</a>".repeat(10000)}</domain>`, /nested deeper than 256 levels/);
+});
