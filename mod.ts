@@ -18,5 +18,5 @@ export * from "./src/net/dnsmasq.ts";
 export * from "./src/conf/secret.ts";
 export * from "./drivers/vmx/mod.ts";
 export * from "./src/connect.ts";
-export { type ConnectUri, DEFAULT_URI_ENV, defaultUri, formatUri, parseUri, type Transport, TRANSPORTS, uriMode, uriParam, type UriMode } from "./src/uri.ts";
+export { type ConnectUri, DEFAULT_URI_ENV, defaultUri, formatUri, parseUri, type Transport, TRANSPORTS, uriMode, uriParam, type UriMode, uriTransport } from "./src/uri.ts";
 export type { Capabilities, CapsCell, CapsGuest, CapsHost } from "./src/host/capabilities.ts";

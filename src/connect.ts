@@ -389,6 +389,18 @@ export interface DomainEvent {
   reason: string;
 }
 
+/**
+ * Runs `f`, returning its result as a promise and what it throws as a
+ * rejection, so a synchronous failure reaches the caller's `await`.
+ */
+export function settle<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** Whether `value` passes a pair of opposite filter flags (neither set passes everything). */
 function pass(flags: number, yes: number, no: number, value: boolean): boolean {
   if (!(flags & (yes | no))) return true;
@@ -457,22 +469,22 @@ export class Connection {
 
   /** The canonical URI of the connection. */
   getURI(): Promise<string> {
-    return Promise.resolve(this.driver.uri);
+    return settle(() => this.driver.uri);
   }
 
   /** The hypervisor type (`TEST`, `QEMU` ...). */
   getType(): Promise<string> {
-    return Promise.resolve(this.driver.type);
+    return settle(() => this.driver.type);
   }
 
   /** The host name of the hypervisor host. */
-  getHostname(): Promise<string> {
-    return this.driver.hostname();
+  async getHostname(): Promise<string> {
+    return await this.driver.hostname();
   }
 
   /** The hypervisor version (major * 1e6 + minor * 1e3 + micro). */
-  getVersion(): Promise<number> {
-    return this.driver.hypervisorVersion();
+  async getVersion(): Promise<number> {
+    return await this.driver.hypervisorVersion();
   }
 
   /** virtkit's own version in the same encoding. */
@@ -482,13 +494,13 @@ export class Connection {
   }
 
   /** The host's processors and memory. */
-  getInfo(): Promise<NodeInfo> {
-    return this.driver.nodeInfo();
+  async getInfo(): Promise<NodeInfo> {
+    return await this.driver.nodeInfo();
   }
 
   /** The host capabilities XML. */
-  getCapabilities(): Promise<string> {
-    return this.driver.capabilities();
+  async getCapabilities(): Promise<string> {
+    return await this.driver.capabilities();
   }
 
   /** `[model, doi]` of the host's security driver, or undefined without one. */
@@ -681,18 +693,18 @@ export class Domain {
   }
 
   /** Pauses the domain's vCPUs. */
-  suspend(): Promise<void> {
-    return this.#drv.suspendDomain(this.#ref.uuid);
+  async suspend(): Promise<void> {
+    return await this.#drv.suspendDomain(this.#ref.uuid);
   }
 
   /** Resumes a paused domain. */
-  resume(): Promise<void> {
-    return this.#drv.resumeDomain(this.#ref.uuid);
+  async resume(): Promise<void> {
+    return await this.#drv.resumeDomain(this.#ref.uuid);
   }
 
   /** Removes the persistent definition; a running domain becomes transient. */
-  undefine(flags = 0): Promise<void> {
-    return this.#drv.undefineDomain(this.#ref.uuid, flags);
+  async undefine(flags = 0): Promise<void> {
+    return await this.#drv.undefineDomain(this.#ref.uuid, flags);
   }
 
   /** Same as {@link undefine}, under libvirt-python's other name. */
@@ -701,28 +713,28 @@ export class Domain {
   }
 
   /** The domain XML (`VIR_DOMAIN_XML_*` flags). */
-  XMLDesc(flags = 0): Promise<string> {
-    return this.#drv.domainXML(this.#ref.uuid, flags);
+  async XMLDesc(flags = 0): Promise<string> {
+    return await this.#drv.domainXML(this.#ref.uuid, flags);
   }
 
   /** State, memory, vCPUs and CPU time. */
-  info(): Promise<DomainInfo> {
-    return this.#drv.domainInfo(this.#ref.uuid);
+  async info(): Promise<DomainInfo> {
+    return await this.#drv.domainInfo(this.#ref.uuid);
   }
 
   /** `[state, reason]`: `VIR_DOMAIN_*` and its reason number. */
-  state(): Promise<[number, number]> {
-    return this.#drv.domainState(this.#ref.uuid);
+  async state(): Promise<[number, number]> {
+    return await this.#drv.domainState(this.#ref.uuid);
   }
 
   /** The guest OS type (`hvm`, `linux` ...). */
-  OSType(): Promise<string> {
-    return this.#drv.domainOSType(this.#ref.uuid);
+  async OSType(): Promise<string> {
+    return await this.#drv.domainOSType(this.#ref.uuid);
   }
 
   /** Marks the domain to start (or not) when the host starts. */
-  setAutostart(autostart: boolean): Promise<void> {
-    return this.#drv.domainSetAutostart(this.#ref.uuid, autostart);
+  async setAutostart(autostart: boolean): Promise<void> {
+    return await this.#drv.domainSetAutostart(this.#ref.uuid, autostart);
   }
 
   /** Whether the domain starts when the host starts. */
@@ -746,8 +758,8 @@ export class Domain {
   }
 
   /** A vCPU count (`VIR_DOMAIN_AFFECT_*` and `VIR_DOMAIN_VCPU_MAXIMUM` flags). */
-  vcpusFlags(flags = 0): Promise<number> {
-    return this.#drv.domainVcpus(this.#ref.uuid, flags);
+  async vcpusFlags(flags = 0): Promise<number> {
+    return await this.#drv.domainVcpus(this.#ref.uuid, flags);
   }
 
   /** Maximum memory in KiB. */
@@ -761,18 +773,18 @@ export class Domain {
   }
 
   /** Memory statistics in the driver's order. */
-  memoryStatsList(): Promise<[string, number][]> {
-    return this.#drv.domainMemoryStats(this.#ref.uuid);
+  async memoryStatsList(): Promise<[string, number][]> {
+    return await this.#drv.domainMemoryStats(this.#ref.uuid);
   }
 
   /** `[label, enforcing]`, or undefined when no security driver labels domains. */
-  securityLabel(): Promise<[string, boolean] | undefined> {
-    return this.#drv.domainSecurityLabel(this.#ref.uuid);
+  async securityLabel(): Promise<[string, boolean] | undefined> {
+    return await this.#drv.domainSecurityLabel(this.#ref.uuid);
   }
 
   /** Identity and list facts in one call. */
-  summary(): Promise<DomainSummary> {
-    return this.#drv.domainSummary(this.#ref.uuid);
+  async summary(): Promise<DomainSummary> {
+    return await this.#drv.domainSummary(this.#ref.uuid);
   }
 }
 
@@ -803,8 +815,8 @@ export class Network {
   }
 
   /** The network XML (`VIR_NETWORK_XML_INACTIVE` for the persistent config). */
-  XMLDesc(flags = 0): Promise<string> {
-    return this.#conn.driver.networkXML(this.#ref.uuid, flags);
+  async XMLDesc(flags = 0): Promise<string> {
+    return await this.#conn.driver.networkXML(this.#ref.uuid, flags);
   }
 
   /** Whether the network is running. */
@@ -823,12 +835,12 @@ export class Network {
   }
 
   /** The name of the network's bridge device. */
-  bridgeName(): Promise<string> {
-    return this.#conn.driver.networkBridgeName(this.#ref.uuid);
+  async bridgeName(): Promise<string> {
+    return await this.#conn.driver.networkBridgeName(this.#ref.uuid);
   }
 
   /** Identity and list facts in one call. */
-  summary(): Promise<NetworkSummary> {
-    return this.#conn.driver.networkSummary(this.#ref.uuid);
+  async summary(): Promise<NetworkSummary> {
+    return await this.#conn.driver.networkSummary(this.#ref.uuid);
   }
 }

@@ -53,7 +53,7 @@ export const DEFAULT_URI_ENV = "VIRTKIT_DEFAULT_URI";
 export interface ConnectUri {
   /** The driver (the scheme before any `+`), e.g. `qemu`, `test`. */
   driver: string;
-  /** The transport after `+`; remote URIs with a host and no transport use `tls`. */
+  /** The transport after `+`, when given ({@link uriTransport} says which one a URI uses). */
   transport?: Transport;
   /** User name before `@`, decoded. */
   user?: string;
@@ -72,8 +72,72 @@ export interface ConnectUri {
 /** What a local URI path asks for. */
 export type UriMode = "system" | "session" | "embed" | "custom";
 
-const URI_RE =
-  /^([A-Za-z][A-Za-z0-9.-]*)(?:\+([A-Za-z0-9]+))?:\/\/(?:([^@/?#]*)@)?(\[[^\]/?#]*\]|[^:/?#]*)(?::([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?$/;
+/** The raw parts of `scheme[+transport]://[user@][host][:port][/path][?query][#fragment]`. */
+interface UriParts {
+  scheme: string;
+  transportText?: string;
+  userText?: string;
+  hostText: string;
+  portText?: string;
+  pathText: string;
+  query?: string;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Whether `s` is non-empty and only letters, digits and the characters in `extra`. */
+function isWord(s: string, extra: string): boolean {
+  if (!s) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isLetter(c) && !(c >= 48 && c <= 57) && !extra.includes(s[i])) return false;
+  }
+  return true;
+}
+
+/** Splits a URI into its raw parts (plain string scanning: cheaper at start-up than a regular expression). */
+function splitUri(text: string): UriParts | undefined {
+  const sep = text.indexOf("://");
+  if (sep <= 0) return undefined;
+  const head = text.slice(0, sep);
+  const plus = head.indexOf("+");
+  const scheme = plus === -1 ? head : head.slice(0, plus);
+  const transportText = plus === -1 ? undefined : head.slice(plus + 1);
+  if (!isWord(scheme, ".-") || !isLetter(scheme.charCodeAt(0)) || (transportText !== undefined && !isWord(transportText, ""))) {
+    return undefined;
+  }
+  let rest = text.slice(sep + 3);
+  const hash = rest.indexOf("#");
+  if (hash !== -1) rest = rest.slice(0, hash);
+  const q = rest.indexOf("?");
+  const query = q === -1 ? undefined : rest.slice(q + 1);
+  if (q !== -1) rest = rest.slice(0, q);
+  const slash = rest.indexOf("/");
+  let authority = slash === -1 ? rest : rest.slice(0, slash);
+  const pathText = slash === -1 ? "" : rest.slice(slash);
+  const at = authority.lastIndexOf("@");
+  const userText = at === -1 ? undefined : authority.slice(0, at);
+  if (at !== -1) authority = authority.slice(at + 1);
+  let hostText = authority;
+  let portText: string | undefined;
+  if (authority.startsWith("[")) {
+    const close = authority.indexOf("]");
+    if (close === -1) return undefined;
+    hostText = authority.slice(0, close + 1);
+    const after = authority.slice(close + 1);
+    if (after && !after.startsWith(":")) return undefined;
+    if (after) portText = after.slice(1);
+  } else {
+    const colon = authority.indexOf(":");
+    if (colon !== -1) {
+      hostText = authority.slice(0, colon);
+      portText = authority.slice(colon + 1);
+    }
+  }
+  return { scheme, transportText, userText, hostText, portText, pathText, query };
+}
 
 function fail(uri: string, why: string): never {
   throw new VirtError("invalid-arg", "uri", `invalid connection URI '${uri}': ${why}`);
@@ -100,11 +164,11 @@ function decode(uri: string, s: string, what: string): string {
  * ```
  */
 export function parseUri(text: string): ConnectUri {
-  const m = URI_RE.exec(text.trim());
-  if (!m) {
+  const parts = splitUri(text.trim());
+  if (!parts) {
     fail(text, "expected driver[+transport]://[user@][host][:port]/path[?params], e.g. test:///default or qemu:///system");
   }
-  const [, scheme, transportText, userText, hostText, portText, pathText, query] = m;
+  const { scheme, transportText, userText, hostText, portText, pathText, query } = parts;
   let transport: Transport | undefined;
   if (transportText !== undefined) {
     const t = transportText.toLowerCase();
@@ -123,18 +187,18 @@ export function parseUri(text: string): ConnectUri {
   }
   if (pathText) {
     if (!pathText.startsWith("/")) fail(text, "the path must start with '/'");
-    u.path = decode(text, pathText, "path").replace(/\/{2,}/g, "/");
+    const path = decode(text, pathText, "path");
+    u.path = path.includes("//") ? path.replace(/\/{2,}/g, "/") : path;
   }
-  for (const part of (query ?? "").split(/[&;]/)) {
+  for (const part of query ? query.split(/[&;]/) : []) {
     if (!part) continue;
     const eq = part.indexOf("=");
     const name = decode(text, eq === -1 ? part : part.slice(0, eq), "query");
     const value = eq === -1 ? "" : decode(text, part.slice(eq + 1), "query");
     u.params.push([name, value]);
   }
-  if (u.host !== undefined && transport === undefined) transport = "tls";
   if (transport) u.transport = transport;
-  u.remote = transport !== undefined;
+  u.remote = uriTransport(u) !== undefined;
   if ((u.user !== undefined || u.port !== undefined) && u.host === undefined) {
     fail(text, "a user name or port needs a host");
   }
@@ -142,12 +206,18 @@ export function parseUri(text: string): ConnectUri {
   return u;
 }
 
+/** The transport a URI uses: the one it names, `tls` for a host without one, undefined for a local URI. */
+export function uriTransport(u: ConnectUri): Transport | undefined {
+  return u.transport ?? (u.host !== undefined ? "tls" : undefined);
+}
+
 function checkParams(text: string, u: ConnectUri): void {
-  const allowed = u.transport ? TRANSPORT_PARAMS[u.transport] : uriMode(u) === "embed" ? ["root"] : [];
+  const transport = uriTransport(u);
+  const allowed = transport ? TRANSPORT_PARAMS[transport] : uriMode(u) === "embed" ? ["root"] : [];
   const seen = new Set<string>();
   for (const [name, value] of u.params) {
     if (!allowed.includes(name)) {
-      const where = u.transport ? `the ${u.transport} transport` : `a local ${u.path} URI`;
+      const where = transport ? `the ${transport} transport` : `a local ${u.path} URI`;
       const expected = allowed.length ? `expected one of: ${allowed.join(", ")}` : "it takes no parameters";
       fail(text, `unknown parameter '${name}' for ${where}; ${expected}`);
     }
@@ -158,7 +228,7 @@ function checkParams(text: string, u: ConnectUri): void {
       fail(text, `bad value '${value}' for parameter '${name}', expected one of: ${values.join(", ")}`);
     }
   }
-  if (!u.transport && uriMode(u) === "embed") {
+  if (!transport && uriMode(u) === "embed") {
     const root = uriParam(u, "root");
     if (root === undefined) fail(text, "missing parameter 'root': /embed URIs need ?root=DIR");
     if (!root.startsWith("/")) fail(text, `parameter 'root' must be an absolute path, got '${root}'`);
@@ -189,12 +259,13 @@ export function uriMode(u: ConnectUri): UriMode {
 }
 
 function encodePart(s: string, keep: RegExp): string {
+  if (isWord(s.replaceAll("/", "a"), "._-")) return s;
   return [...s].map((c) => (keep.test(c) ? c : encodeURIComponent(c))).join("");
 }
 
 /**
- * Writes a URI back in canonical form: lower-case scheme, an explicit
- * transport only when one was given, encoded parts.
+ * Writes a URI back in canonical form: lower-case scheme and transport,
+ * encoded parts.
  *
  * @example
  * ```ts
@@ -203,7 +274,7 @@ function encodePart(s: string, keep: RegExp): string {
  */
 export function formatUri(u: ConnectUri): string {
   let s = u.driver;
-  if (u.transport && !(u.transport === "tls" && u.host !== undefined)) s += `+${u.transport}`;
+  if (u.transport) s += `+${u.transport}`;
   s += "://";
   if (u.user !== undefined) s += `${encodePart(u.user, /[A-Za-z0-9._~!$'()*,;=:-]/)}@`;
   if (u.host !== undefined) s += u.host.includes(":") ? `[${u.host}]` : u.host;

@@ -43,16 +43,20 @@ function readNodeInfo(node: XmlReader): NodeInfo {
   return info;
 }
 
-/** The XML text of a definition: the element itself, or the file its `file` attribute names. */
-async function definitionXml(el: XmlReader, hostPath: string, nsDecls: Record<string, string>): Promise<string> {
+/**
+ * A definition: the element itself, or the root of the file its `file`
+ * attribute names (relative to the host file), with its XML text.
+ */
+async function definition(el: XmlReader, hostPath: string, nsDecls: Record<string, string>): Promise<{ el: XmlReader; xml: string }> {
   const file = el.attr("file");
   if (file !== undefined) {
     const path = file.startsWith("/") ? file : `${hostPath.slice(0, hostPath.lastIndexOf("/") + 1)}${file}`;
-    return await readFile(path, `the ${el.name} file`);
+    const xml = await readFile(path, `the ${el.name} file`);
+    return { el: new XmlReader(parseXml(xml, "test"), "test"), xml };
   }
   const w = new XmlWriter();
   w.verbatim(el.el, nsDecls);
-  return w.toString();
+  return { el, xml: w.toString() };
 }
 
 async function readFile(path: string, what: string): Promise<string> {
@@ -93,11 +97,12 @@ export async function loadHostFile(path: string): Promise<TestHost> {
     throw new VirtError("xml-error", "test", `test host file '${path}' must have <node> as its root element, not <${root.name}>`);
   }
   const node = new XmlReader(root, "test");
-  const host = new TestHost(readNodeInfo(node), []);
+  const host = new TestHost(readNodeInfo(node), () => []);
 
-  for (const el of node.children("domain")) {
+  for (const ref of node.children("domain")) {
+    const { el, xml } = await definition(ref, path, root.nsDecls);
     const { state, transient, managedSave } = runState(el);
-    const def = await parseTestDomain(await definitionXml(el, path, root.nsDecls), false);
+    const def = await parseTestDomain(xml, false);
     if (host.domains.some((d) => d.name === def.name || d.uuid === def.uuid)) {
       throw new VirtError("operation-failed", "test", `domain '${def.name}' is defined twice in '${path}'`);
     }
@@ -120,8 +125,8 @@ export async function loadHostFile(path: string): Promise<TestHost> {
   const networkEls = node.children("network");
   if (networkEls.length) {
     const { parseNetworkXml } = await loadNetworkModel();
-    for (const el of networkEls) {
-      const def = parseNetworkXml(await definitionXml(el, path, root.nsDecls), { inactive: true });
+    for (const ref of networkEls) {
+      const def = parseNetworkXml((await definition(ref, path, root.nsDecls)).xml, { inactive: true });
       if (host.networks.some((n) => n.name === def.name || n.uuid === def.uuid)) {
         throw new VirtError("operation-failed", "test", `network '${def.name}' is defined twice in '${path}'`);
       }

@@ -60,9 +60,9 @@ export class TestHost {
 
   /**
    * @param nodeInfo what `nodeinfo` reports
-   * @param cells NUMA cells for the capabilities (none for host files)
+   * @param cells the NUMA cells for the capabilities, computed when first asked for
    */
-  constructor(readonly nodeInfo: NodeInfo, readonly cells: CapsCell[]) {}
+  constructor(readonly nodeInfo: NodeInfo, private readonly cells: () => CapsCell[]) {}
 
   /** Takes the next runtime id. */
   nextId(): number {
@@ -142,7 +142,7 @@ export class TestHost {
         cpu: { arch: "i686", features: ["pae", "nonpae"], pageSizes: [4, 8, 2048, 1048576] },
         powerManagement: [],
         iommu: false,
-        cells: this.cells,
+        cells: this.cells(),
         secModels: [{ model: "testSecurity", doi: "" }],
       },
       guests: ["hvm", "xen"].map((osType) => ({

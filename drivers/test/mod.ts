@@ -16,12 +16,26 @@
  * @module
  */
 import { VirtError } from "../../src/errors.ts";
-import { type Driver, type DriverConnection, importLazily, type LookupKey } from "../../src/connect.ts";
+import { type Driver, type DriverConnection, importLazily, type LookupKey, settle } from "../../src/connect.ts";
 import { type ConnectUri, formatUri } from "../../src/uri.ts";
 import { DEFAULT_DOMAIN, DEFAULT_NETWORK, DEFAULT_NODE_INFO, defaultCells } from "./default-host.ts";
-import * as domains from "./domains.ts";
 import { netRef, netSummary, ref, summary, TestHost } from "./host.ts";
-import * as networks from "./networks.ts";
+
+type Domains = typeof import("./domains.ts");
+type Networks = typeof import("./networks.ts");
+
+let domainsModule: Promise<Domains> | undefined;
+let networksModule: Promise<Networks> | undefined;
+
+/** Domain operations, loaded on the first one (listing needs none of them). */
+function domainOps(): Promise<Domains> {
+  return domainsModule ??= importLazily<Domains>("./domains.ts", import.meta.url);
+}
+
+/** Network operations, loaded on the first one. */
+function networkOps(): Promise<Networks> {
+  return networksModule ??= importLazily<Networks>("./networks.ts", import.meta.url);
+}
 
 /** The libvirt hypervisor version the test driver reports (0.0.2). */
 const HYPERVISOR_VERSION = 2;
@@ -29,7 +43,7 @@ const HYPERVISOR_VERSION = 2;
 let defaultHost: TestHost | undefined;
 
 function buildDefaultHost(): TestHost {
-  const host = new TestHost({ ...DEFAULT_NODE_INFO }, defaultCells());
+  const host = new TestHost({ ...DEFAULT_NODE_INFO }, defaultCells);
   host.domains.push({
     name: DEFAULT_DOMAIN.name,
     uuid: DEFAULT_DOMAIN.uuid,
@@ -62,20 +76,21 @@ class TestConnection implements DriverConnection {
   }
 
   close(): Promise<void> {
-    if (--this.host.refs === 0) this.onClose();
-    return Promise.resolve();
+    return settle(() => {
+      if (--this.host.refs === 0) this.onClose();
+    });
   }
 
   hostname(): Promise<string> {
-    return Promise.resolve(Deno.hostname());
+    return settle(() => Deno.hostname());
   }
 
   hypervisorVersion(): Promise<number> {
-    return Promise.resolve(HYPERVISOR_VERSION);
+    return settle(() => HYPERVISOR_VERSION);
   }
 
   nodeInfo() {
-    return Promise.resolve({ ...this.host.nodeInfo });
+    return settle(() => ({ ...this.host.nodeInfo }));
   }
 
   capabilities(): Promise<string> {
@@ -83,51 +98,51 @@ class TestConnection implements DriverConnection {
   }
 
   securityModel() {
-    return Promise.resolve({ model: "testSecurity", doi: "" });
+    return settle(() => ({ model: "testSecurity", doi: "" }));
   }
 
   listDomains() {
-    return Promise.resolve(this.host.domains.map(summary));
+    return settle(() => this.host.domains.map(summary));
   }
 
   lookupDomain(key: LookupKey) {
-    return Promise.resolve(ref(this.host.findDomain(key)));
+    return settle(() => ref(this.host.findDomain(key)));
   }
 
-  defineDomain(xml: string, flags: number) {
-    return domains.defineDomain(this.host, xml, flags);
+  async defineDomain(xml: string, flags: number) {
+    return (await domainOps()).defineDomain(this.host, xml, flags);
   }
 
-  createDomain(xml: string, flags: number) {
-    return domains.createDomain(this.host, xml, flags);
+  async createDomain(xml: string, flags: number) {
+    return (await domainOps()).createDomain(this.host, xml, flags);
   }
 
-  startDomain(uuid: string, flags: number) {
-    return domains.startDomain(this.host, uuid, flags);
+  async startDomain(uuid: string, flags: number) {
+    return (await domainOps()).startDomain(this.host, uuid, flags);
   }
 
-  destroyDomain(uuid: string, flags: number): Promise<void> {
-    return Promise.resolve(domains.destroyDomain(this.host, uuid, flags));
+  async destroyDomain(uuid: string, flags: number): Promise<void> {
+    (await domainOps()).destroyDomain(this.host, uuid, flags);
   }
 
-  shutdownDomain(uuid: string, flags: number) {
-    return domains.shutdownDomain(this.host, uuid, flags);
+  async shutdownDomain(uuid: string, flags: number) {
+    return (await domainOps()).shutdownDomain(this.host, uuid, flags);
   }
 
-  rebootDomain(uuid: string, flags: number) {
-    return domains.rebootDomain(this.host, uuid, flags);
+  async rebootDomain(uuid: string, flags: number) {
+    return (await domainOps()).rebootDomain(this.host, uuid, flags);
   }
 
-  suspendDomain(uuid: string): Promise<void> {
-    return Promise.resolve(domains.suspendDomain(this.host, uuid));
+  async suspendDomain(uuid: string): Promise<void> {
+    (await domainOps()).suspendDomain(this.host, uuid);
   }
 
-  resumeDomain(uuid: string): Promise<void> {
-    return Promise.resolve(domains.resumeDomain(this.host, uuid));
+  async resumeDomain(uuid: string): Promise<void> {
+    (await domainOps()).resumeDomain(this.host, uuid);
   }
 
-  undefineDomain(uuid: string, flags: number) {
-    return domains.undefineDomain(this.host, uuid, flags);
+  async undefineDomain(uuid: string, flags: number) {
+    return (await domainOps()).undefineDomain(this.host, uuid, flags);
   }
 
   async domainSummary(uuid: string) {
@@ -136,59 +151,65 @@ class TestConnection implements DriverConnection {
     return summary(dom);
   }
 
-  domainXML(uuid: string, flags: number) {
-    return domains.domainXML(this.host, uuid, flags);
+  async domainXML(uuid: string, flags: number) {
+    return (await domainOps()).domainXML(this.host, uuid, flags);
   }
 
-  domainInfo(uuid: string) {
-    return domains.domainInfo(this.host, uuid);
+  async domainInfo(uuid: string) {
+    return (await domainOps()).domainInfo(this.host, uuid);
   }
 
   domainState(uuid: string): Promise<[number, number]> {
-    const dom = this.host.findDomain({ uuid });
-    return Promise.resolve([dom.state, dom.reason]);
+    return settle(() => {
+      const dom = this.host.findDomain({ uuid });
+      return [dom.state, dom.reason];
+    });
   }
 
   domainOSType(uuid: string): Promise<string> {
-    this.host.findDomain({ uuid });
-    return Promise.resolve("linux");
+    return settle(() => {
+      this.host.findDomain({ uuid });
+      return "linux";
+    });
   }
 
-  domainSetAutostart(uuid: string, on: boolean): Promise<void> {
-    return Promise.resolve(domains.setAutostart(this.host, uuid, on));
+  async domainSetAutostart(uuid: string, on: boolean): Promise<void> {
+    (await domainOps()).setAutostart(this.host, uuid, on);
   }
 
-  domainVcpus(uuid: string, flags: number) {
-    return domains.domainVcpus(this.host, uuid, flags);
+  async domainVcpus(uuid: string, flags: number) {
+    return (await domainOps()).domainVcpus(this.host, uuid, flags);
   }
 
-  domainMemoryStats(uuid: string) {
-    return domains.domainMemoryStats(this.host, uuid);
+  async domainMemoryStats(uuid: string) {
+    return (await domainOps()).domainMemoryStats(this.host, uuid);
   }
 
   domainSecurityLabel(uuid: string): Promise<[string, boolean] | undefined> {
-    const dom = this.host.findDomain({ uuid });
-    return Promise.resolve(dom.id === -1 ? undefined : ["libvirt-test", true]);
+    return settle(() => {
+      const dom = this.host.findDomain({ uuid });
+      return dom.id === -1 ? undefined : ["libvirt-test", true];
+    });
   }
 
   listNetworks() {
-    return Promise.resolve(this.host.networks.map(netSummary));
+    return settle(() => this.host.networks.map(netSummary));
   }
 
   lookupNetwork(key: { name: string } | { uuid: string }) {
-    return Promise.resolve(netRef(this.host.findNetwork(key)));
+    return settle(() => netRef(this.host.findNetwork(key)));
   }
 
   networkSummary(uuid: string) {
-    return Promise.resolve(netSummary(this.host.findNetwork({ uuid })));
+    return settle(() => netSummary(this.host.findNetwork({ uuid })));
   }
 
-  networkXML(uuid: string, flags: number) {
-    return networks.networkXML(this.host, uuid, flags);
+  async networkXML(uuid: string, flags: number) {
+    return (await networkOps()).networkXML(this.host, uuid, flags);
   }
 
-  networkBridgeName(uuid: string) {
-    return networks.networkBridgeName(this.host, uuid);
+  async networkBridgeName(uuid: string) {
+    return (await networkOps()).networkBridgeName(this.host, uuid);
   }
 
   subscribe(listener: Parameters<DriverConnection["subscribe"]>[0]) {

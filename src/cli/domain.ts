@@ -23,7 +23,8 @@ import {
   VIR_DOMAIN_XML_UPDATE_CPU,
 } from "../connect.ts";
 import { lookupDomain } from "./lookup.ts";
-import { CliError, type CommandContext } from "./spec.ts";
+import type { CommandContext } from "./spec.ts";
+import { CliError } from "./output.ts";
 
 /** Reads a file as virsh does, failing with its wording. */
 export async function readFile(path: string): Promise<string> {

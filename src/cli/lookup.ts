@@ -4,7 +4,8 @@
  * @module
  */
 import type { Domain, Network } from "../connect.ts";
-import { type CommandContext, CliError } from "./spec.ts";
+import type { CommandContext } from "./spec.ts";
+import { CliError } from "./output.ts";
 
 const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 

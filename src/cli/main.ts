@@ -12,8 +12,9 @@
  * @module
  */
 import { importLazily, registeredDrivers, VERSION } from "../connect.ts";
-import { CliError } from "./spec.ts";
+
 import { Session, type SessionOptions } from "./session.ts";
+import { CliError } from "./output.ts";
 
 const USAGE = `virtkit [options]... [<command_string>]
 virtkit [options]... <command> [args...]

@@ -23,8 +23,8 @@ import {
   VIR_DOMAIN_SHUTOFF,
 } from "../connect.ts";
 import { lookupDomain } from "./lookup.ts";
-import { compareNames, formatTable, reasonName, stateName } from "./output.ts";
-import { CliError, type CommandContext } from "./spec.ts";
+import { CliError, compareNames, formatTable, reasonName, stateName } from "./output.ts";
+import type { CommandContext } from "./spec.ts";
 
 const FILTERS: [string, number][] = [
   ["persistent", VIR_CONNECT_LIST_DOMAINS_PERSISTENT],

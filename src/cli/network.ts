@@ -14,8 +14,8 @@ import {
   VIR_NETWORK_XML_INACTIVE,
 } from "../connect.ts";
 import { lookupNetwork } from "./lookup.ts";
-import { compareNames, formatTable } from "./output.ts";
-import { CliError, type CommandContext } from "./spec.ts";
+import { CliError, compareNames, formatTable } from "./output.ts";
+import type { CommandContext } from "./spec.ts";
 
 const FILTERS: [string, number][] = [
   ["persistent", VIR_CONNECT_LIST_NETWORKS_PERSISTENT],

@@ -1,11 +1,10 @@
 /**
  * Output formatting shared by the commands: virsh's tables, domain state
- * and reason names, and the `error:` line.
+ * and reason names, and errors (`CliError` and the `error:` line).
  * @module
  */
 import { VirtError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
-import { CliError } from "./spec.ts";
 
 /**
  * Formats rows as virsh prints a table: a header, a dashed rule as wide as
@@ -27,6 +26,21 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 function width(s: string): number {
   return [...s].length;
+}
+
+/**
+ * A command failure worded for the user: `message` is printed after
+ * `error: `, followed by the underlying error when there is one.
+ */
+export class CliError extends Error {
+  /**
+   * @param message what failed, in virsh's wording where it has one
+   * @param detail the error that made it fail
+   */
+  constructor(message: string, readonly detail?: unknown) {
+    super(message);
+    this.name = "CliError";
+  }
 }
 
 /** Case-insensitive ASCII order, as virsh sorts names. */

@@ -5,7 +5,8 @@
  * positional values, `--` before data).
  * @module
  */
-import { CliError, type CommandSpec, type OptSpec, type ParsedCommand } from "./spec.ts";
+import type { CommandSpec, OptSpec, ParsedCommand } from "./spec.ts";
+import { CliError } from "./output.ts";
 
 /**
  * Splits a command string into commands, each a list of words. Words are

@@ -48,7 +48,7 @@ export async function repl(session: Session): Promise<boolean> {
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
     completer: (line: string, callback: (err: null, result: [string[], string]) => void) => {
-      completions(`virtkit ${line}`).then(
+      completions(`virtkit ${line}`, () => session.connection()).then(
         (found) => callback(null, [found, line.slice(line.search(/\S*$/))]),
         () => callback(null, [[], line]),
       );

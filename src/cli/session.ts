@@ -7,9 +7,9 @@
  */
 import { type Connection, open } from "../connect.ts";
 import { findCommand } from "./commands.ts";
-import { describeError, errorJson } from "./output.ts";
+import { CliError, describeError, errorJson } from "./output.ts";
 import { parseOptions, splitCommands } from "./parse.ts";
-import { CliError, type CommandContext, type ParsedCommand, type SessionControl } from "./spec.ts";
+import type { CommandContext, ParsedCommand, SessionControl } from "./spec.ts";
 
 /** How the session was started. */
 export interface SessionOptions {

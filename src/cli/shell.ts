@@ -3,10 +3,11 @@
  * (the bash and zsh scripts) and complete (what those scripts call).
  * @module
  */
-import { open } from "../connect.ts";
+import { type Connection, open } from "../connect.ts";
 import { COMMANDS, findCommand, GROUPS } from "./commands.ts";
 import { splitCommands } from "./parse.ts";
-import { CliError, type CommandContext, type CommandSpec, type OptSpec } from "./spec.ts";
+import type { CommandContext, CommandSpec, OptSpec } from "./spec.ts";
+import { CliError } from "./output.ts";
 
 function optSynopsis(o: OptSpec): string {
   const value = o.type === "bool" ? "" : o.type === "int" ? " <number>" : " <string>";
@@ -109,9 +110,8 @@ export function completion(ctx: CommandContext): Promise<void> {
 const GLOBAL_WITH_VALUE = new Set(["-c", "--connect"]);
 const GLOBAL_OPTIONS = ["--connect", "--help", "--json", "--quiet", "--readonly", "--version"];
 
-/** Splits a partial line into whole words and the word being typed. */
-function splitPartial(line: string): { words: string[]; current: string } {
-  const last = line.slice(line.lastIndexOf(";") + 1);
+/** Splits a partial command into whole words and the word being typed. */
+function splitPartial(last: string): { words: string[]; current: string } {
   let words: string[];
   try {
     words = splitCommands(last + (/\s$/.test(last) ? "" : "\u0000"))[0] ?? [];
@@ -127,12 +127,18 @@ function splitPartial(line: string): { words: string[]; current: string } {
   return { words, current: "" };
 }
 
-async function names(uri: string | undefined, kind: "domain" | "network"): Promise<string[]> {
+async function names(conn: Connection, kind: "domain" | "network"): Promise<string[]> {
+  const list = kind === "domain" ? await conn.listAllDomains() : await conn.listAllNetworks();
+  return list.map((x) => x.name());
+}
+
+/** Domain or network names from `session`'s connection, or from one opened to `uri` for the purpose. */
+async function namesVia(session: (() => Promise<Connection>) | undefined, uri: string | undefined, kind: "domain" | "network") {
   try {
+    if (session) return await names(await session(), kind);
     const conn = await open(uri);
     try {
-      const list = kind === "domain" ? await conn.listAllDomains() : await conn.listAllNetworks();
-      return list.map((x) => x.name());
+      return await names(conn, kind);
     } finally {
       await conn.close();
     }
@@ -143,20 +149,31 @@ async function names(uri: string | undefined, kind: "domain" | "network"): Promi
 
 /**
  * The words that may complete a partial command line (program name first,
- * as the shell passes it), filtered by the word being typed.
+ * as the shell passes it), filtered by the word being typed. Names of
+ * domains and networks come from `session` when given (the interactive
+ * shell's connection), otherwise from a connection to the line's `-c` URI.
  */
-export async function completions(line: string): Promise<string[]> {
-  const { words, current } = splitPartial(line);
+export async function completions(line: string, session?: () => Promise<Connection>): Promise<string[]> {
+  // The program and its options come first; after a ';' a new command starts.
+  const semi = line.lastIndexOf(";");
+  const { words: head, current: headCurrent } = splitPartial(semi === -1 ? line : line.slice(0, semi) + " ");
   let i = 1;
   let uri: string | undefined;
-  while (i < words.length && words[i].startsWith("-")) {
-    const w = words[i];
+  while (i < head.length && head[i].startsWith("-")) {
+    const w = head[i];
     if (w.startsWith("--connect=")) uri = w.slice(10);
-    else if (GLOBAL_WITH_VALUE.has(w)) uri = words[++i];
+    else if (GLOBAL_WITH_VALUE.has(w)) uri = head[++i];
     else if (w.startsWith("-c") && w.length > 2) uri = w.slice(2);
     i++;
   }
-  const match = (list: string[]) => list.filter((x) => x.startsWith(current));
+  let words = head;
+  let current = headCurrent;
+  if (semi !== -1) {
+    ({ words, current } = splitPartial(line.slice(semi + 1)));
+    words = ["", ...words];
+    i = 1;
+  }
+  const match = (list: string[]) => list.filter((x) => x.startsWith(current)).sort();
   if (i >= words.length) {
     if (current.startsWith("-")) return match(GLOBAL_OPTIONS);
     if (words.length > 0 && GLOBAL_WITH_VALUE.has(words[words.length - 1])) return [];
@@ -188,7 +205,7 @@ export async function completions(line: string): Promise<string[]> {
   switch (target?.complete) {
     case "domain":
     case "network":
-      return match(await names(uri, target.complete));
+      return match(await namesVia(session, uri, target.complete));
     case "command":
       return match([...COMMANDS.filter((c) => !c.hidden).map((c) => c.name), ...GROUPS.map(([g]) => g)]);
     case "shell":

@@ -1,7 +1,7 @@
 /**
  * The shapes shared by the command table, the parser and the handlers:
  * option and command specifications, parsed commands, and the context a
- * handler runs in.
+ * handler runs in. Types only: importing it costs nothing at run time.
  * @module
  */
 import type { Connection } from "../connect.ts";
@@ -63,7 +63,7 @@ export interface SessionControl {
   readonly interactive: boolean;
 }
 
-/** A command handler; it throws {@link CliError} (or a `VirtError`) to fail. */
+/** A command handler; it throws `CliError` (or a `VirtError`) to fail. */
 export type Handler = (ctx: CommandContext) => Promise<void>;
 
 /** One command: its options, help, group, and where its handler lives. */
@@ -92,19 +92,4 @@ export interface ParsedCommand {
   spec: CommandSpec;
   /** Option values by name: `true` for booleans, text otherwise. */
   values: Map<string, string | true>;
-}
-
-/**
- * A command failure worded for the user: `message` is printed after
- * `error: `, followed by the underlying error when there is one.
- */
-export class CliError extends Error {
-  /**
-   * @param message what failed, in virsh's wording where it has one
-   * @param detail the error that made it fail
-   */
-  constructor(message: string, readonly detail?: unknown) {
-    super(message);
-    this.name = "CliError";
-  }
 }
