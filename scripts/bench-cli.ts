@@ -31,9 +31,12 @@ const theirs: [string, string[]] = ["virsh", ["-c", "test:///default", ...comman
 
 async function once([cmd, argv]: [string, string[]]): Promise<number> {
   const start = performance.now();
-  const out = await new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" })
+    .output();
   const ms = performance.now() - start;
-  if (!out.success) throw new Error(`${cmd} ${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`${cmd} ${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
   return ms;
 }
 
@@ -46,7 +49,8 @@ function stats(xs: number[]): { median: number; mean: number } {
 
 async function hasVirsh(): Promise<boolean> {
   try {
-    return (await new Deno.Command("virsh", { args: ["--version"], stdout: "null", stderr: "null" }).output()).success;
+    return (await new Deno.Command("virsh", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output()).success;
   } catch {
     return false;
   }
@@ -74,4 +78,6 @@ const label = bin ? bin : "deno run -A main.ts";
 console.log(`command: ${command.join(" ")}  (${runs} runs each, alternating)`);
 console.log(`virtkit (${label}): median ${sa.median.toFixed(1)} ms, mean ${sa.mean.toFixed(1)} ms`);
 console.log(`virsh:  median ${sb.median.toFixed(1)} ms, mean ${sb.mean.toFixed(1)} ms`);
-console.log(`ratio virtkit/virsh (medians): ${(sa.median / sb.median).toFixed(2)}x  (target: at most 1.5x)`);
+console.log(
+  `ratio virtkit/virsh (medians): ${(sa.median / sb.median).toFixed(2)}x  (target: at most 1.5x)`,
+);

@@ -156,7 +156,17 @@ export const DOMAIN_EVENT_NAMES: readonly (readonly [string, readonly string[]])
   ["defined", ["added", "updated", "renamed", "from snapshot"]],
   ["undefined", ["removed", "renamed"]],
   ["started", ["booted", "migrated", "restored", "from snapshot", "wakeup"]],
-  ["suspended", ["paused", "migrated", "I/O error", "watchdog", "restored", "from snapshot", "API error", "post-copy", "post-copy failed"]],
+  ["suspended", [
+    "paused",
+    "migrated",
+    "I/O error",
+    "watchdog",
+    "restored",
+    "from snapshot",
+    "API error",
+    "post-copy",
+    "post-copy failed",
+  ]],
   ["resumed", ["unpaused", "migrated", "from snapshot", "post-copy", "post-copy failed"]],
   ["stopped", ["shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot"]],
   ["shutdown", ["finished", "guest", "host"]],
@@ -308,7 +318,11 @@ export function importLazily<T>(path: string, base: string): Promise<T> {
 type TestDriverModule = typeof import("../drivers/test/mod.ts");
 
 const registry = new Map<string, () => Promise<Driver>>([
-  ["test", async () => (await importLazily<TestDriverModule>("../drivers/test/mod.ts", import.meta.url)).driver],
+  [
+    "test",
+    async () =>
+      (await importLazily<TestDriverModule>("../drivers/test/mod.ts", import.meta.url)).driver,
+  ],
 ]);
 
 /**
@@ -361,12 +375,18 @@ export async function open(uri?: string): Promise<Connection> {
   const load = registry.get(scheme);
   if (!load) {
     if (parsed.remote) {
-      throw new VirtError("no-connect", "uri", `remote connections ('${text}') are not available: no remote driver is registered`);
+      throw new VirtError(
+        "no-connect",
+        "uri",
+        `remote connections ('${text}') are not available: no remote driver is registered`,
+      );
     }
     throw new VirtError(
       "no-connect",
       "uri",
-      `unknown driver '${parsed.driver}' in URI '${text}'; available drivers: ${registeredDrivers().join(", ")}`,
+      `unknown driver '${parsed.driver}' in URI '${text}'; available drivers: ${
+        registeredDrivers().join(", ")
+      }`,
     );
   }
   const driver = await load();
@@ -410,12 +430,36 @@ function pass(flags: number, yes: number, no: number, value: boolean): boolean {
 function listFilterMatches(d: DomainSummary, flags: number): boolean {
   const active = d.id !== -1;
   const pair = (yes: number, no: number, value: boolean) => pass(flags, yes, no, value);
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE, active)) return false;
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_PERSISTENT, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, d.persistent)) return false;
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE, VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, d.managedSave)) return false;
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_AUTOSTART, VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART, d.autostart)) return false;
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, d.hasSnapshot)) return false;
-  if (!pair(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, d.hasCheckpoint)) return false;
+  if (!pair(VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE, active)) {
+    return false;
+  }
+  if (
+    !pair(VIR_CONNECT_LIST_DOMAINS_PERSISTENT, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, d.persistent)
+  ) return false;
+  if (
+    !pair(
+      VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+      VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
+      d.managedSave,
+    )
+  ) return false;
+  if (
+    !pair(VIR_CONNECT_LIST_DOMAINS_AUTOSTART, VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART, d.autostart)
+  ) return false;
+  if (
+    !pair(
+      VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+      VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+      d.hasSnapshot,
+    )
+  ) return false;
+  if (
+    !pair(
+      VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+      VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+      d.hasCheckpoint,
+    )
+  ) return false;
   const states = VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
     VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER;
   if (flags & states) {
@@ -440,7 +484,9 @@ function networkFilterMatches(n: NetworkSummary, flags: number): boolean {
 
 function checkUuid(uuid: string): string {
   const hex = uuid.trim().replace(/-/g, "");
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new VirtError("invalid-arg", "uri", `invalid UUID '${uuid}'`);
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) {
+    throw new VirtError("invalid-arg", "uri", `invalid UUID '${uuid}'`);
+  }
   const h = hex.toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

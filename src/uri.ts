@@ -105,7 +105,10 @@ function splitUri(text: string): UriParts | undefined {
   const plus = head.indexOf("+");
   const scheme = plus === -1 ? head : head.slice(0, plus);
   const transportText = plus === -1 ? undefined : head.slice(plus + 1);
-  if (!isWord(scheme, ".-") || !isLetter(scheme.charCodeAt(0)) || (transportText !== undefined && !isWord(transportText, ""))) {
+  if (
+    !isWord(scheme, ".-") || !isLetter(scheme.charCodeAt(0)) ||
+    (transportText !== undefined && !isWord(transportText, ""))
+  ) {
     return undefined;
   }
   let rest = text.slice(sep + 3);
@@ -166,7 +169,10 @@ function decode(uri: string, s: string, what: string): string {
 export function parseUri(text: string): ConnectUri {
   const parts = splitUri(text.trim());
   if (!parts) {
-    fail(text, "expected driver[+transport]://[user@][host][:port]/path[?params], e.g. test:///default or qemu:///system");
+    fail(
+      text,
+      "expected driver[+transport]://[user@][host][:port]/path[?params], e.g. test:///default or qemu:///system",
+    );
   }
   const { scheme, transportText, userText, hostText, portText, pathText, query } = parts;
   let transport: Transport | undefined;
@@ -179,10 +185,14 @@ export function parseUri(text: string): ConnectUri {
   }
   const u: ConnectUri = { driver: scheme.toLowerCase(), path: "/", params: [], remote: false };
   if (userText) u.user = decode(text, userText, "user name");
-  if (hostText) u.host = hostText.startsWith("[") ? hostText.slice(1, -1) : decode(text, hostText, "host name");
+  if (hostText) {
+    u.host = hostText.startsWith("[") ? hostText.slice(1, -1) : decode(text, hostText, "host name");
+  }
   if (portText !== undefined && portText !== "") {
     const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) fail(text, `bad port '${portText}', expected a number from 1 to 65535`);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+      fail(text, `bad port '${portText}', expected a number from 1 to 65535`);
+    }
     u.port = port;
   }
   if (pathText) {
@@ -218,20 +228,27 @@ function checkParams(text: string, u: ConnectUri): void {
   for (const [name, value] of u.params) {
     if (!allowed.includes(name)) {
       const where = transport ? `the ${transport} transport` : `a local ${u.path} URI`;
-      const expected = allowed.length ? `expected one of: ${allowed.join(", ")}` : "it takes no parameters";
+      const expected = allowed.length
+        ? `expected one of: ${allowed.join(", ")}`
+        : "it takes no parameters";
       fail(text, `unknown parameter '${name}' for ${where}; ${expected}`);
     }
     if (seen.has(name)) fail(text, `parameter '${name}' given twice`);
     seen.add(name);
     const values = PARAM_VALUES[name];
     if (values && !values.includes(value)) {
-      fail(text, `bad value '${value}' for parameter '${name}', expected one of: ${values.join(", ")}`);
+      fail(
+        text,
+        `bad value '${value}' for parameter '${name}', expected one of: ${values.join(", ")}`,
+      );
     }
   }
   if (!transport && uriMode(u) === "embed") {
     const root = uriParam(u, "root");
     if (root === undefined) fail(text, "missing parameter 'root': /embed URIs need ?root=DIR");
-    if (!root.startsWith("/")) fail(text, `parameter 'root' must be an absolute path, got '${root}'`);
+    if (!root.startsWith("/")) {
+      fail(text, `parameter 'root' must be an absolute path, got '${root}'`);
+    }
   }
 }
 
@@ -281,7 +298,10 @@ export function formatUri(u: ConnectUri): string {
   if (u.port !== undefined) s += `:${u.port}`;
   s += encodePart(u.path, /[A-Za-z0-9._~!$&'()*+,;=:@/-]/);
   if (u.params.length) {
-    s += "?" + u.params.map(([k, v]) => `${encodeURIComponent(k)}=${encodePart(v, /[A-Za-z0-9._~!$'()*,:@/-]/)}`).join("&");
+    s += "?" +
+      u.params.map(([k, v]) =>
+        `${encodeURIComponent(k)}=${encodePart(v, /[A-Za-z0-9._~!$'()*,:@/-]/)}`
+      ).join("&");
   }
   return s;
 }

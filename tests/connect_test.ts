@@ -27,7 +27,9 @@ import {
 } from "../mod.ts";
 
 const VM = (name: string, uuid = "") =>
-  `<domain type='test'><name>${name}</name>${uuid ? `<uuid>${uuid}</uuid>` : ""}<memory>524288</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>`;
+  `<domain type='test'><name>${name}</name>${
+    uuid ? `<uuid>${uuid}</uuid>` : ""
+  }<memory>524288</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>`;
 
 async function fails(f: () => Promise<unknown>, code: string, message: RegExp): Promise<void> {
   await assertRejects(f, (e: unknown) => {
@@ -49,10 +51,22 @@ async function withDefault(f: (c: Connection) => Promise<void>): Promise<void> {
 }
 
 Deno.test("open: unknown driver, remote URI and bad URI are named", async () => {
-  await fails(() => open("bogus:///x"), "no-connect", /unknown driver 'bogus' in URI 'bogus:\/\/\/x'; available drivers: test/);
-  await fails(() => open("test+ssh://host/default"), "no-connect", /remote connections .* not available/);
+  await fails(
+    () => open("bogus:///x"),
+    "no-connect",
+    /unknown driver 'bogus' in URI 'bogus:\/\/\/x'; available drivers: test/,
+  );
+  await fails(
+    () => open("test+ssh://host/default"),
+    "no-connect",
+    /remote connections .* not available/,
+  );
   await fails(() => open("test:///default?x=1"), "invalid-arg", /unknown parameter 'x'/);
-  await fails(() => open("test:///"), "invalid-arg", /needs a path: test:\/\/\/default or test:\/\/\/PATH/);
+  await fails(
+    () => open("test:///"),
+    "invalid-arg",
+    /needs a path: test:\/\/\/default or test:\/\/\/PATH/,
+  );
 });
 
 Deno.test("open: VIRTKIT_DEFAULT_URI is used without a URI", async () => {
@@ -101,14 +115,29 @@ Deno.test("connection: host information", async () => {
 Deno.test("connection: lookups by name, UUID and id", async () => {
   await withDefault(async (c) => {
     const byName = await c.lookupByName("test");
-    assertEquals([byName.name(), byName.ID(), byName.UUIDString()], ["test", 1, "6695eb01-f6a4-8304-79aa-97f2502e193f"]);
+    assertEquals([byName.name(), byName.ID(), byName.UUIDString()], [
+      "test",
+      1,
+      "6695eb01-f6a4-8304-79aa-97f2502e193f",
+    ]);
     assertEquals((await c.lookupByUUIDString("6695EB01F6A4830479AA97F2502E193F")).name(), "test");
     assertEquals((await c.lookupByID(1)).name(), "test");
-    await fails(() => c.lookupByName("nosuch"), "no-domain", /no domain with matching name 'nosuch'/);
+    await fails(
+      () => c.lookupByName("nosuch"),
+      "no-domain",
+      /no domain with matching name 'nosuch'/,
+    );
     await fails(() => c.lookupByID(7), "no-domain", /no domain with matching id 7/);
     await fails(() => c.lookupByUUIDString("zz"), "invalid-arg", /invalid UUID 'zz'/);
-    assertEquals((await c.networkLookupByName("default")).UUIDString(), "dd8fe884-6c02-601e-7551-cca97df1c5df");
-    await fails(() => c.networkLookupByName("x"), "no-network", /no network with matching name 'x'/);
+    assertEquals(
+      (await c.networkLookupByName("default")).UUIDString(),
+      "dd8fe884-6c02-601e-7551-cca97df1c5df",
+    );
+    await fails(
+      () => c.networkLookupByName("x"),
+      "no-network",
+      /no network with matching name 'x'/,
+    );
   });
 });
 
@@ -126,7 +155,12 @@ Deno.test("connection: the lifecycle through a handle", async () => {
     await d.resume();
     assertEquals(await d.state(), [VIR_DOMAIN_RUNNING, 5]);
     const info = await d.info();
-    assertEquals([info.state, info.maxMem, info.memory, info.nrVirtCpu], [VIR_DOMAIN_RUNNING, 524288, 524288, 2]);
+    assertEquals([info.state, info.maxMem, info.memory, info.nrVirtCpu], [
+      VIR_DOMAIN_RUNNING,
+      524288,
+      524288,
+      2,
+    ]);
     await d.setAutostart(true);
     assert(await d.autostart());
     await d.destroy();
@@ -141,12 +175,16 @@ Deno.test("connection: list filters", async () => {
   await withDefault(async (c) => {
     await c.defineXML(VM("off"));
     await c.createXML(VM("temp"), VIR_DOMAIN_START_PAUSED);
-    const names = async (flags: number) => (await c.listAllDomains(flags)).map((d) => d.name()).sort();
+    const names = async (flags: number) =>
+      (await c.listAllDomains(flags)).map((d) => d.name()).sort();
     assertEquals(await names(0), ["off", "temp", "test"]);
     assertEquals(await names(VIR_CONNECT_LIST_DOMAINS_ACTIVE), ["temp", "test"]);
     assertEquals(await names(VIR_CONNECT_LIST_DOMAINS_INACTIVE), ["off"]);
     assertEquals(await names(VIR_CONNECT_LIST_DOMAINS_TRANSIENT), ["temp"]);
-    assertEquals(await names(VIR_CONNECT_LIST_DOMAINS_PERSISTENT | VIR_CONNECT_LIST_DOMAINS_ACTIVE), ["test"]);
+    assertEquals(
+      await names(VIR_CONNECT_LIST_DOMAINS_PERSISTENT | VIR_CONNECT_LIST_DOMAINS_ACTIVE),
+      ["test"],
+    );
     assertEquals(await names(VIR_CONNECT_LIST_DOMAINS_SHUTOFF), ["off"]);
     assertEquals((await c.lookupByName("temp")).ID() > 0, true);
     assertEquals((await (await c.lookupByName("temp")).state())[0], VIR_DOMAIN_PAUSED);
@@ -193,7 +231,14 @@ Deno.test("events: lifecycle events arrive in order through the async iterator",
       seen.push(`${e.type}/${e.reason}`);
       if (e.type === "undefined") break;
     }
-    assertEquals(seen, ["defined/added", "started/booted", "suspended/paused", "resumed/unpaused", "stopped/shutdown", "undefined/removed"]);
+    assertEquals(seen, [
+      "defined/added",
+      "started/booted",
+      "suspended/paused",
+      "resumed/unpaused",
+      "stopped/shutdown",
+      "undefined/removed",
+    ]);
     // Leaving the loop unsubscribed: later events are not queued anywhere.
     assertEquals((await events.next()).done, true);
   });
@@ -205,7 +250,11 @@ Deno.test("events: another connection to the same host sees them", async () => {
   const events = b.domainEvents();
   await a.defineXML(VM("other"));
   const first = await events.next();
-  assertEquals([first.value?.event, first.value?.detail, first.value?.domain.name()], [VIR_DOMAIN_EVENT_DEFINED, 0, "other"]);
+  assertEquals([first.value?.event, first.value?.detail, first.value?.domain.name()], [
+    VIR_DOMAIN_EVENT_DEFINED,
+    0,
+    "other",
+  ]);
   await (await a.lookupByName("other")).create();
   assertEquals((await events.next()).value?.event, VIR_DOMAIN_EVENT_STARTED);
   await events.return?.();

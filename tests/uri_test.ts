@@ -4,7 +4,15 @@
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
 import { VirtError } from "../src/errors.ts";
-import { DEFAULT_URI_ENV, defaultUri, formatUri, parseUri, uriMode, uriParam, uriTransport } from "../src/uri.ts";
+import {
+  DEFAULT_URI_ENV,
+  defaultUri,
+  formatUri,
+  parseUri,
+  uriMode,
+  uriParam,
+  uriTransport,
+} from "../src/uri.ts";
 
 function rejects(uri: string, pattern: RegExp): void {
   assertThrows(() => parseUri(uri), (e: unknown) => {
@@ -16,7 +24,12 @@ function rejects(uri: string, pattern: RegExp): void {
 }
 
 Deno.test("uri: local forms", () => {
-  assertEquals(parseUri("test:///default"), { driver: "test", path: "/default", params: [], remote: false });
+  assertEquals(parseUri("test:///default"), {
+    driver: "test",
+    path: "/default",
+    params: [],
+    remote: false,
+  });
   assertEquals(parseUri("qemu:///system").path, "/system");
   assertEquals(uriMode(parseUri("qemu:///system")), "system");
   assertEquals(uriMode(parseUri("qemu:///session")), "session");
@@ -52,12 +65,18 @@ Deno.test("uri: remote forms", () => {
   assertEquals(parseUri("test+tcp://localhost:5000/default").port, 5000);
   assertEquals(parseUri("qemu+unix:///system?socket=/opt/libvirt/sock").remote, true);
   assertEquals(parseUri("qemu+tls://[fe80::1]:16514/system").host, "fe80::1");
-  assertEquals(uriParam(parseUri("qemu+libssh2://u@h/system?known_hosts_verify=auto"), "known_hosts_verify"), "auto");
+  assertEquals(
+    uriParam(parseUri("qemu+libssh2://u@h/system?known_hosts_verify=auto"), "known_hosts_verify"),
+    "auto",
+  );
 });
 
 Deno.test("uri: canonical form", () => {
   assertEquals(formatUri(parseUri("TEST:///default")), "test:///default");
-  assertEquals(formatUri(parseUri("qemu+ssh://root@example.com:2222/system?keyfile=/k")), "qemu+ssh://root@example.com:2222/system?keyfile=/k");
+  assertEquals(
+    formatUri(parseUri("qemu+ssh://root@example.com:2222/system?keyfile=/k")),
+    "qemu+ssh://root@example.com:2222/system?keyfile=/k",
+  );
   assertEquals(formatUri(parseUri("xen://towada/system")), "xen://towada/system");
   assertEquals(formatUri(parseUri("qemu+tls://[fe80::1]/system")), "qemu+tls://[fe80::1]/system");
   assertEquals(formatUri(parseUri("test:///tmp/my%20host.xml")), "test:///tmp/my%20host.xml");
@@ -69,10 +88,19 @@ Deno.test("uri: errors name what is wrong", () => {
   rejects("test+frob:///default", /unknown transport 'frob', expected one of: unix, ssh/);
   rejects("qemu+ssh://h:99999/system", /bad port '99999'/);
   rejects("qemu+ssh://h:x/system", /bad port 'x'/);
-  rejects("test:///default?foo=bar", /unknown parameter 'foo' for a local \/default URI; it takes no parameters/);
-  rejects("qemu+ssh://h/system?tls_priority=x", /unknown parameter 'tls_priority' for the ssh transport; expected one of: .*keyfile/);
+  rejects(
+    "test:///default?foo=bar",
+    /unknown parameter 'foo' for a local \/default URI; it takes no parameters/,
+  );
+  rejects(
+    "qemu+ssh://h/system?tls_priority=x",
+    /unknown parameter 'tls_priority' for the ssh transport; expected one of: .*keyfile/,
+  );
   rejects("xen://towada/system?socket=/s", /unknown parameter 'socket' for the tls transport/);
-  rejects("qemu+ssh://h/system?mode=fast", /bad value 'fast' for parameter 'mode', expected one of: auto, direct, legacy/);
+  rejects(
+    "qemu+ssh://h/system?mode=fast",
+    /bad value 'fast' for parameter 'mode', expected one of: auto, direct, legacy/,
+  );
   rejects("qemu+ssh://h/system?keyfile=a&keyfile=b", /parameter 'keyfile' given twice/);
   rejects("test://user@/default", /a user name or port needs a host/);
   rejects("test:///a%zz", /bad %-escape in the path/);

@@ -8,7 +8,7 @@
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import type { DeviceInfo } from "../../src/conf/domain/device-info.ts";
 import type { ControllerDef } from "../../src/conf/domain/devices/controller.ts";
-import { diskNameToIndex, type DiskDef } from "../../src/conf/domain/devices/disk.ts";
+import { type DiskDef, diskNameToIndex } from "../../src/conf/domain/devices/disk.ts";
 import { isQ35 } from "./caps.ts";
 
 /** The alias of a controller: `pci.N`/`pcie.0`, `ide`, `usb`, or TYPE + index. */
@@ -30,7 +30,14 @@ export function controllerAlias(c: ControllerDef, machine: string | undefined): 
 
 function driveAddr(d: DiskDef): { controller: number; bus: number; target: number; unit: number } {
   const a = d.info.address;
-  if (a?.type === "drive") return { controller: a.controller ?? 0, bus: a.bus ?? 0, target: a.target ?? 0, unit: a.unit ?? 0 };
+  if (a?.type === "drive") {
+    return {
+      controller: a.controller ?? 0,
+      bus: a.bus ?? 0,
+      target: a.target ?? 0,
+      unit: a.unit ?? 0,
+    };
+  }
   return { controller: 0, bus: 0, target: 0, unit: 0 };
 }
 
@@ -62,7 +69,8 @@ export function deviceAliases(def: DomainDef): Map<object, string> {
   const m = new Map<object, string>();
   const d = def.devices;
   const put = (dev: { info: DeviceInfo }, alias: string) => m.set(dev, dev.info.alias ?? alias);
-  const each = <T extends { info: DeviceInfo }>(list: T[], prefix: string) => list.forEach((x, i) => put(x, `${prefix}${i}`));
+  const each = <T extends { info: DeviceInfo }>(list: T[], prefix: string) =>
+    list.forEach((x, i) => put(x, `${prefix}${i}`));
   d.disks.forEach((x) => put(x, diskAlias(x)));
   d.controllers.forEach((c) => put(c, controllerAlias(c, def.os.machine)));
   each(d.interfaces, "net");

@@ -65,13 +65,17 @@ export function chardevValue(id: string, src: ChrSource, el: string, autoPath?: 
       add("host", src.host ?? (src.mode === "bind" ? "0.0.0.0" : "localhost"));
       add("port", src.service);
       if (src.protocol === "telnet") parts.push("telnet=on");
-      else if (src.protocol !== "raw") throw reject(el, `protocol '${src.protocol}' is not supported`);
+      else if (src.protocol !== "raw") {
+        throw reject(el, `protocol '${src.protocol}' is not supported`);
+      }
       if (src.mode === "bind") parts.push("server=on", "wait=off");
       else if (src.reconnect?.enabled) add("reconnect", src.reconnect.timeout ?? 1);
       break;
     }
     case "udp":
-      if (!src.connectService) throw reject(el, "a udp character device needs a connect <source service>");
+      if (!src.connectService) {
+        throw reject(el, "a udp character device needs a connect <source service>");
+      }
       parts.push("udp", `id=${kv(id)}`);
       add("host", src.connectHost ?? "localhost");
       add("port", src.connectService);
@@ -100,11 +104,19 @@ function addChardev(ctx: ArgvContext, c: ChrDef, el: string, autoPath?: string):
 }
 
 /** `bus`/`nr` of a virtio-serial port: from its address, else controller 0 and QEMU's choice of port. */
-function virtioSerialProps(ctx: ArgvContext, info: DeviceInfo, el: string): Record<string, unknown> {
+function virtioSerialProps(
+  ctx: ArgvContext,
+  info: DeviceInfo,
+  el: string,
+): Record<string, unknown> {
   const a = info.address;
-  if (a && a.type !== "virtio-serial") throw reject(el, `address type '${a.type}' is not supported here`);
+  if (a && a.type !== "virtio-serial") {
+    throw reject(el, `address type '${a.type}' is not supported here`);
+  }
   const ctrl = a?.controller ?? 0;
-  const c = ctx.def.devices.controllers.find((c) => c.type === "virtio-serial" && (c.index ?? 0) === ctrl);
+  const c = ctx.def.devices.controllers.find((c) =>
+    c.type === "virtio-serial" && (c.index ?? 0) === ctrl
+  );
   if (!c) throw reject(el, `no <controller type='virtio-serial' index='${ctrl}'>`);
   const props: Record<string, unknown> = { bus: `${aliasOf(ctx, c)}.${a?.bus ?? 0}` };
   if (a?.port) props.nr = a.port;
@@ -120,15 +132,30 @@ export function buildChardevs(ctx: ArgvContext): void {
     const el = chrElement(p);
     noAddress(p.info, el, ["isa"]);
     const chardev = addChardev(ctx, p, el);
-    addDevice(ctx, el, { driver: "isa-parallel", chardev, id: aliasOf(ctx, p), index: p.target.port ?? 0 });
+    addDevice(ctx, el, {
+      driver: "isa-parallel",
+      chardev,
+      id: aliasOf(ctx, p),
+      index: p.target.port ?? 0,
+    });
   }
   for (const c of d.channels) if (c.kind === "channel") buildChannel(ctx, c);
   for (const c of d.consoles) {
     if (c.kind !== "console" || c.mirrors) continue;
     const el = chrElement(c);
-    if (c.target.type !== "virtio") throw reject(el, `console target type '${c.target.type}' is not supported by the QEMU driver`);
+    if (c.target.type !== "virtio") {
+      throw reject(
+        el,
+        `console target type '${c.target.type}' is not supported by the QEMU driver`,
+      );
+    }
     const chardev = addChardev(ctx, c, el);
-    addDevice(ctx, el, { driver: "virtconsole", ...virtioSerialProps(ctx, c.info, el), chardev, id: aliasOf(ctx, c) });
+    addDevice(ctx, el, {
+      driver: "virtconsole",
+      ...virtioSerialProps(ctx, c.info, el),
+      chardev,
+      id: aliasOf(ctx, c),
+    });
   }
 }
 
@@ -139,7 +166,9 @@ function buildSerial(ctx: ArgvContext, s: Extract<ChrDef, { kind: "serial" }>): 
   let props: Record<string, unknown>;
   switch (type) {
     case "isa-serial":
-      if (model && model !== "isa-serial") throw reject(el, `model '${model}' does not fit target type '${type}'`);
+      if (model && model !== "isa-serial") {
+        throw reject(el, `model '${model}' does not fit target type '${type}'`);
+      }
       noAddress(s.info, el, ["isa"]);
       props = { driver: "isa-serial", index: s.target.port ?? 0 };
       break;
@@ -160,15 +189,24 @@ function buildSerial(ctx: ArgvContext, s: Extract<ChrDef, { kind: "serial" }>): 
 function buildChannel(ctx: ArgvContext, c: Extract<ChrDef, { kind: "channel" }>): void {
   const el = chrElement(c);
   const t = c.target;
-  if (t.type !== "virtio") throw reject(el, `channel target type '${t.type}' is not supported by the QEMU driver`);
+  if (t.type !== "virtio") {
+    throw reject(el, `channel target type '${t.type}' is not supported by the QEMU driver`);
+  }
   let autoPath: string | undefined;
   if (c.source.type === "unix" && !c.source.path) {
     if (!t.name) throw reject(el, "a unix channel without a <source path> needs a target name");
-    if (!ctx.opts.paths.channelDir) throw reject(el, "no channel folder was given for a socket without a <source path>");
+    if (!ctx.opts.paths.channelDir) {
+      throw reject(el, "no channel folder was given for a socket without a <source path>");
+    }
     autoPath = `${ctx.opts.paths.channelDir}/${t.name}`;
   }
   const chardev = addChardev(ctx, c, el, autoPath);
-  const props: Record<string, unknown> = { driver: "virtserialport", ...virtioSerialProps(ctx, c.info, el), chardev, id: aliasOf(ctx, c) };
+  const props: Record<string, unknown> = {
+    driver: "virtserialport",
+    ...virtioSerialProps(ctx, c.info, el),
+    chardev,
+    id: aliasOf(ctx, c),
+  };
   if (t.name) props.name = t.name;
   addDevice(ctx, el, props);
 }

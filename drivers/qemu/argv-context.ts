@@ -106,10 +106,16 @@ export function pciBusId(ctx: ArgvContext, bus: number, element: string): string
  * The `bus`/`addr` properties of a PCI device: from its `<address type='pci'>`,
  * or none (QEMU places it on the root bus). Any other address type is rejected.
  */
-export function pciProps(ctx: ArgvContext, info: DeviceInfo, element: string): Record<string, unknown> {
+export function pciProps(
+  ctx: ArgvContext,
+  info: DeviceInfo,
+  element: string,
+): Record<string, unknown> {
   const a = info.address;
   if (!a) return {};
-  if (a.type !== "pci") throw reject(element, `address type '${a.type}' is not supported for this device`);
+  if (a.type !== "pci") {
+    throw reject(element, `address type '${a.type}' is not supported for this device`);
+  }
   if ((a.domain ?? 0) !== 0) throw reject(element, "only PCI domain 0 is supported");
   const props: Record<string, unknown> = {
     bus: pciBusId(ctx, a.bus ?? 0, element),
@@ -135,15 +141,23 @@ export function pciExtraProps(info: DeviceInfo): Record<string, unknown> {
 /** Rejects an `<address>` on a device that QEMU places itself (ISA and the like). */
 export function noAddress(info: DeviceInfo, element: string, allowed: string[] = []): void {
   const t = info.address?.type;
-  if (t !== undefined && !allowed.includes(t)) throw reject(element, `address type '${t}' is not supported for this device`);
+  if (t !== undefined && !allowed.includes(t)) {
+    throw reject(element, `address type '${t}' is not supported for this device`);
+  }
 }
 
 /** The USB `bus`/`port` properties of a USB device. */
-export function usbProps(ctx: ArgvContext, info: DeviceInfo, element: string): Record<string, unknown> {
+export function usbProps(
+  ctx: ArgvContext,
+  info: DeviceInfo,
+  element: string,
+): Record<string, unknown> {
   const usb = ctx.def.devices.controllers.find((c) => c.type === "usb" && c.model !== "none");
   if (!usb && !implicitUsb(ctx)) throw reject(element, "the domain has no USB controller");
   const a = info.address;
-  if (a && a.type !== "usb") throw reject(element, `address type '${a.type}' is not supported for a USB device`);
+  if (a && a.type !== "usb") {
+    throw reject(element, `address type '${a.type}' is not supported for a USB device`);
+  }
   const bus = a?.bus ?? 0;
   const c = ctx.def.devices.controllers.find((c) => c.type === "usb" && (c.index ?? 0) === bus);
   const busId = c ? aliasOf(ctx, c) : "usb";
@@ -156,5 +170,6 @@ export function usbProps(ctx: ArgvContext, info: DeviceInfo, element: string): R
 export function implicitUsb(ctx: ArgvContext): boolean {
   const d = ctx.def.devices;
   if (d.controllers.some((c) => c.type === "usb")) return false;
-  return d.inputs.some((i) => i.bus === "usb") || d.serials.some((s) => s.kind === "serial" && s.target.type === "usb-serial");
+  return d.inputs.some((i) => i.bus === "usb") ||
+    d.serials.some((s) => s.kind === "serial" && s.target.type === "usb-serial");
 }

@@ -35,14 +35,21 @@ function netElement(n: InterfaceDef): string {
 }
 
 /** The `-netdev` properties of an interface (without `id`). */
-function netdevProps(ctx: ArgvContext, n: InterfaceDef, index: number, el: string): Record<string, unknown> {
+function netdevProps(
+  ctx: ArgvContext,
+  n: InterfaceDef,
+  index: number,
+  el: string,
+): Record<string, unknown> {
   const host = ctx.opts.interfaces?.[index];
   const s = n.source;
   switch (s.type) {
     case "user":
       if (s.dev) throw reject(el, "a passt backend is not supported");
       if (n.portForwards?.length) throw reject(el, "<portForward> is not supported");
-      if (n.guestIp?.ips.length || n.guestIp?.routes.length) throw reject(el, "<ip> on a user-mode interface is not supported");
+      if (n.guestIp?.ips.length || n.guestIp?.routes.length) {
+        throw reject(el, "<ip> on a user-mode interface is not supported");
+      }
       return { type: "user" };
     case "ethernet":
     case "bridge":
@@ -72,7 +79,11 @@ function netdevProps(ctx: ArgvContext, n: InterfaceDef, index: number, el: strin
     case "mcast":
       return { type: "socket", mcast: `${s.address}:${s.port}` };
     case "udp":
-      return { type: "socket", udp: `${s.address}:${s.port}`, localaddr: `${s.localAddress}:${s.localPort}` };
+      return {
+        type: "socket",
+        udp: `${s.address}:${s.port}`,
+        localaddr: `${s.localAddress}:${s.localPort}`,
+      };
     default:
       throw reject(el, `interface type '${s.type}' is not supported by the QEMU driver`);
   }
@@ -83,7 +94,9 @@ export function buildInterfaces(ctx: ArgvContext): void {
   ctx.def.devices.interfaces.forEach((n, i) => {
     const el = netElement(n);
     if (n.driver?.queues && n.driver.queues > 1) throw reject(el, "multiqueue is not supported");
-    if (n.virtio && Object.values(n.virtio).some((v) => v !== undefined)) throw reject(el, "virtio <driver> options are not supported");
+    if (n.virtio && Object.values(n.virtio).some((v) => v !== undefined)) {
+      throw reject(el, "virtio <driver> options are not supported");
+    }
     if (n.backend?.type === "passt") throw reject(el, "the passt backend is not supported");
     const alias = aliasOf(ctx, n);
     const netdev = `host${alias}`;
@@ -103,18 +116,29 @@ export function buildInterfaces(ctx: ArgvContext): void {
   });
 }
 
-function vncListen(ctx: ArgvContext, g: Extract<GraphicsDef, { type: "vnc" }>, index: number, el: string): string {
+function vncListen(
+  ctx: ArgvContext,
+  g: Extract<GraphicsDef, { type: "vnc" }>,
+  index: number,
+  el: string,
+): string {
   const l = g.listens[0];
   if (l?.type === "socket") {
     if (!l.socket) throw reject(el, "a socket listen needs a path");
     return `unix:${kv(l.socket)}`;
   }
   if (l?.type === "none") return "none";
-  if (l?.type === "network" && !l.address) throw reject(el, "a network listen needs the network's address resolved by the driver");
+  if (l?.type === "network" && !l.address) {
+    throw reject(el, "a network listen needs the network's address resolved by the driver");
+  }
   const address = l?.address ?? "127.0.0.1";
   const port = g.autoport ? ctx.opts.graphics?.[index]?.port : g.port;
-  if (port === undefined || port === 0) throw reject(el, "no VNC port was allocated for autoport='yes'");
-  if (port < 5900 || port > 65535) throw reject(el, `VNC port ${port} is out of range (5900-65535)`);
+  if (port === undefined || port === 0) {
+    throw reject(el, "no VNC port was allocated for autoport='yes'");
+  }
+  if (port < 5900 || port > 65535) {
+    throw reject(el, `VNC port ${port} is out of range (5900-65535)`);
+  }
   const host = address.includes(":") ? `[${address}]` : address;
   return `${host}:${port - 5900}`;
 }
@@ -126,15 +150,21 @@ export function buildGraphics(ctx: ArgvContext): void {
     ctx.args.push("-nographic");
     return;
   }
-  if (list.length > 1) throw reject(`<graphics type='${list[1].type}'>`, "only one graphics device is supported");
+  if (list.length > 1) {
+    throw reject(`<graphics type='${list[1].type}'>`, "only one graphics device is supported");
+  }
   const g = list[0];
   const el = `<graphics type='${g.type}'>`;
-  if (g.type !== "vnc") throw reject(el, `graphics type '${g.type}' is not supported by the QEMU driver`);
+  if (g.type !== "vnc") {
+    throw reject(el, `graphics type '${g.type}' is not supported by the QEMU driver`);
+  }
   if (g.listens.length > 1) throw reject(el, "only one <listen> is supported");
   const parts = [vncListen(ctx, g, 0, el)];
   if (g.websocket !== undefined) {
     const ws = g.websocket === -1 ? ctx.opts.graphics?.[0]?.websocket : g.websocket;
-    if (ws === undefined || ws <= 0) throw reject(el, "no websocket port was allocated for websocket='-1'");
+    if (ws === undefined || ws <= 0) {
+      throw reject(el, "no websocket port was allocated for websocket='-1'");
+    }
     parts.push(`websocket=${ws}`);
   }
   if (g.sharePolicy) parts.push(`share=${g.sharePolicy}`);
@@ -157,7 +187,9 @@ function videoDriver(ctx: ArgvContext, v: VideoDef, primary: boolean, el: string
     case "qxl":
       return primary ? "qxl-vga" : "qxl";
     case "virtio":
-      return primary && ctx.caps.deviceTypes.includes("virtio-vga") ? "virtio-vga" : "virtio-gpu-pci";
+      return primary && ctx.caps.deviceTypes.includes("virtio-vga")
+        ? "virtio-vga"
+        : "virtio-gpu-pci";
     case "bochs":
       return "bochs-display";
     case "ramfb":
@@ -175,6 +207,9 @@ export function buildVideos(ctx: ArgvContext): void {
     if (v.accel?.accel3d === "yes") throw reject(el, "3D acceleration is not supported");
     if (v.backend === "vhostuser") throw reject(el, "a vhost-user video backend is not supported");
     const primary = i === 0;
+    if (!primary && v.type !== "qxl" && v.type !== "virtio") {
+      throw reject(el, "only 'qxl' and 'virtio' adapters can be secondary video devices");
+    }
     const driver = videoDriver(ctx, v, primary, el);
     const props: Record<string, unknown> = { driver, id: aliasOf(ctx, v) };
     if (v.type === "qxl") {
@@ -199,13 +234,19 @@ const VIRTIO_INPUTS: Record<string, string> = {
   mouse: "virtio-mouse-pci",
   keyboard: "virtio-keyboard-pci",
 };
-const USB_INPUTS: Record<string, string> = { tablet: "usb-tablet", mouse: "usb-mouse", keyboard: "usb-kbd" };
+const USB_INPUTS: Record<string, string> = {
+  tablet: "usb-tablet",
+  mouse: "usb-mouse",
+  keyboard: "usb-kbd",
+};
 
 /** Adds USB and virtio input devices; PS/2 mouse and keyboard are built into x86 machines. */
 export function buildInputs(ctx: ArgvContext): void {
   for (const input of ctx.def.devices.inputs) {
     const el = `<input type='${input.type}' bus='${input.bus ?? ""}'>`;
-    if (input.model && input.model !== "virtio") throw reject(el, `model '${input.model}' is not supported`);
+    if (input.model && input.model !== "virtio") {
+      throw reject(el, `model '${input.model}' is not supported`);
+    }
     switch (input.bus) {
       case "ps2":
         if (input.type === "tablet") throw reject(el, "a tablet cannot be on the PS/2 bus");
@@ -219,7 +260,9 @@ export function buildInputs(ctx: ArgvContext): void {
       }
       case "virtio": {
         const driver = VIRTIO_INPUTS[input.type];
-        if (!driver) throw reject(el, `input type '${input.type}' is not supported by the QEMU driver`);
+        if (!driver) {
+          throw reject(el, `input type '${input.type}' is not supported by the QEMU driver`);
+        }
         addDevice(ctx, el, { driver, id: aliasOf(ctx, input), ...pciProps(ctx, input.info, el) });
         continue;
       }
@@ -245,7 +288,9 @@ export function buildWatchdogs(ctx: ArgvContext): void {
   });
   if (list.length) {
     const actions = new Set(list.map((w) => w.action));
-    if (actions.size > 1) throw reject("<watchdog action>", "all watchdogs must have the same action");
+    if (actions.size > 1) {
+      throw reject("<watchdog action>", "all watchdogs must have the same action");
+    }
     const action = list[0].action;
     // QEMU cannot dump by itself: it pauses and the driver dumps (as libvirt does).
     ctx.args.push("-action", `watchdog=${action === "dump" ? "pause" : action}`);
@@ -257,8 +302,12 @@ export function buildMemballoon(ctx: ArgvContext): void {
   const b = ctx.def.devices.memballoon;
   if (!b || b.model === "none") return;
   const el = `<memballoon model='${b.model}'>`;
-  if (b.model !== "virtio") throw reject(el, `memballoon model '${b.model}' is not supported by the QEMU driver`);
-  if (b.virtio && Object.values(b.virtio).some((v) => v !== undefined)) throw reject(el, "virtio <driver> options are not supported");
+  if (b.model !== "virtio") {
+    throw reject(el, `memballoon model '${b.model}' is not supported by the QEMU driver`);
+  }
+  if (b.virtio && Object.values(b.virtio).some((v) => v !== undefined)) {
+    throw reject(el, "virtio <driver> options are not supported");
+  }
   const props: Record<string, unknown> = { driver: "virtio-balloon-pci", id: aliasOf(ctx, b) };
   if (b.autodeflate) props["deflate-on-oom"] = b.autodeflate === "on";
   if (b.freePageReporting) props["free-page-reporting"] = b.freePageReporting === "on";
@@ -270,7 +319,9 @@ export function buildRngs(ctx: ArgvContext): void {
   for (const r of ctx.def.devices.rngs) {
     const el = `<rng model='${r.model}'>`;
     if (r.model !== "virtio") throw reject(el, `rng model '${r.model}' is not supported`);
-    if (r.driver && Object.values(r.driver).some((v) => v !== undefined)) throw reject(el, "virtio <driver> options are not supported");
+    if (r.driver && Object.values(r.driver).some((v) => v !== undefined)) {
+      throw reject(el, "virtio <driver> options are not supported");
+    }
     const alias = aliasOf(ctx, r);
     const obj = `obj${alias}`;
     const b = r.backend;
@@ -296,7 +347,9 @@ export function buildRngs(ctx: ArgvContext): void {
 export function buildPanics(ctx: ArgvContext): void {
   for (const p of ctx.def.devices.panics) {
     const el = `<panic model='${p.model ?? "isa"}'>`;
-    if ((p.model ?? "isa") !== "isa") throw reject(el, `panic model '${p.model}' is not supported by the QEMU driver`);
+    if ((p.model ?? "isa") !== "isa") {
+      throw reject(el, `panic model '${p.model}' is not supported by the QEMU driver`);
+    }
     noAddress(p.info, el, ["isa"]);
     const props: Record<string, unknown> = { driver: "pvpanic" };
     const a = p.info.address;
@@ -326,5 +379,7 @@ export function rejectUnsupportedDevices(ctx: ArgvContext): void {
     ["<lease>", d.leases.length],
     ["<nvram> (device)", d.nvram ? 1 : 0],
   ];
-  for (const [el, n] of families) if (n) throw reject(el, "this device is not supported by the QEMU driver");
+  for (const [el, n] of families) {
+    if (n) throw reject(el, "this device is not supported by the QEMU driver");
+  }
 }

@@ -51,7 +51,9 @@ const PCI_MODELS: Record<string, string> = {
 };
 
 function controllerElement(c: ControllerDef): string {
-  return `<controller type='${c.type}' index='${c.index ?? 0}'${c.model ? ` model='${c.model}'` : ""}>`;
+  return `<controller type='${c.type}' index='${c.index ?? 0}'${
+    c.model ? ` model='${c.model}'` : ""
+  }>`;
 }
 
 /** Adds the controllers; built-in ones (PCI root, i440fx IDE, Q35 AHCI) add nothing. */
@@ -61,7 +63,10 @@ export function buildControllers(ctx: ArgvContext): void {
   list.sort((a, b) => Number(b.type === "pci") - Number(a.type === "pci"));
   for (const c of list) buildController(ctx, c);
   if (implicitUsb(ctx)) {
-    addDevice(ctx, "<controller type='usb'>", { driver: ctx.q35 ? "qemu-xhci" : "piix3-usb-uhci", id: "usb" });
+    addDevice(ctx, "<controller type='usb'>", {
+      driver: ctx.q35 ? "qemu-xhci" : "piix3-usb-uhci",
+      id: "usb",
+    });
   }
 }
 
@@ -71,17 +76,27 @@ function buildController(ctx: ArgvContext, c: ControllerDef): void {
   const id = aliasOf(ctx, c);
   const pci = () => ({ ...pciProps(ctx, c.info, el), ...pciExtraProps(c.info) });
   const virtio = c.driver.virtio;
-  if (virtio && Object.values(virtio).some((v) => v !== undefined)) throw reject(el, "virtio <driver> options are not supported");
+  if (virtio && Object.values(virtio).some((v) => v !== undefined)) {
+    throw reject(el, "virtio <driver> options are not supported");
+  }
   switch (c.type) {
     case "pci": {
-      if (c.model === "pci-root" || c.model === "pcie-root" || (c.model === undefined && idx === 0)) {
-        if ((c.model === "pcie-root") !== ctx.q35) throw reject(el, `machine '${ctx.machine}' has no ${c.model} bus`);
+      if (
+        c.model === "pci-root" || c.model === "pcie-root" || (c.model === undefined && idx === 0)
+      ) {
+        if ((c.model === "pcie-root") !== ctx.q35) {
+          throw reject(el, `machine '${ctx.machine}' has no ${c.model} bus`);
+        }
         return;
       }
       const driver = c.pci?.modelName ?? (c.model ? PCI_MODELS[c.model] : undefined);
-      if (!driver || !c.model || !PCI_MODELS[c.model]) throw reject(el, "this PCI controller model is not supported");
+      if (!driver || !c.model || !PCI_MODELS[c.model]) {
+        throw reject(el, "this PCI controller model is not supported");
+      }
       const props: Record<string, unknown> = { driver };
-      if (c.model === "pci-bridge" || c.model === "pcie-to-pci-bridge") props.chassis_nr = c.pci?.chassisNr ?? idx;
+      if (c.model === "pci-bridge" || c.model === "pcie-to-pci-bridge") {
+        props.chassis_nr = c.pci?.chassisNr ?? idx;
+      }
       if (c.model === "pcie-root-port") {
         props.port = c.pci?.port ?? idx + 0x7;
         props.chassis = c.pci?.chassis ?? idx;
@@ -100,7 +115,9 @@ function buildController(ctx: ArgvContext, c: ControllerDef): void {
         props.firstport = c.info.masterStartPort;
       }
       if (c.ports !== undefined) {
-        if (!driver.endsWith("xhci")) throw reject(el, "'ports' is supported only by xHCI controllers");
+        if (!driver.endsWith("xhci")) {
+          throw reject(el, "'ports' is supported only by xHCI controllers");
+        }
         props.p2 = c.ports;
         props.p3 = c.ports;
       }
@@ -108,7 +125,9 @@ function buildController(ctx: ArgvContext, c: ControllerDef): void {
       return;
     }
     case "ide":
-      if (ctx.q35) throw reject(el, `machine '${ctx.machine}' has no IDE controller (use bus='sata')`);
+      if (ctx.q35) {
+        throw reject(el, `machine '${ctx.machine}' has no IDE controller (use bus='sata')`);
+      }
       if (idx !== 0) throw reject(el, "only the built-in IDE controller (index 0) is supported");
       noAddress(c.info, el, ["pci"]);
       return;
@@ -121,18 +140,24 @@ function buildController(ctx: ArgvContext, c: ControllerDef): void {
       if (!driver) throw reject(el, "this SCSI controller model is not supported");
       const props: Record<string, unknown> = { driver, id };
       if (c.driver.queues) {
-        if (driver !== "virtio-scsi-pci") throw reject(el, "queues are supported only by virtio-scsi");
+        if (driver !== "virtio-scsi-pci") {
+          throw reject(el, "queues are supported only by virtio-scsi");
+        }
         props.num_queues = c.driver.queues;
       }
       if (c.driver.iothread) {
-        if (driver !== "virtio-scsi-pci") throw reject(el, "iothread is supported only by virtio-scsi");
+        if (driver !== "virtio-scsi-pci") {
+          throw reject(el, "iothread is supported only by virtio-scsi");
+        }
         props.iothread = `iothread${c.driver.iothread}`;
       }
       addDevice(ctx, el, { ...props, ...pci() });
       return;
     }
     case "virtio-serial": {
-      if (c.model && c.model !== "virtio") throw reject(el, "this virtio-serial model is not supported");
+      if (c.model && c.model !== "virtio") {
+        throw reject(el, "this virtio-serial model is not supported");
+      }
       const props: Record<string, unknown> = { driver: "virtio-serial-pci", id };
       if (c.ports !== undefined) props.max_ports = c.ports;
       if (c.vectors !== undefined) props.vectors = c.vectors;
@@ -148,7 +173,9 @@ function buildController(ctx: ArgvContext, c: ControllerDef): void {
 function countSources(disks: DiskDef[]): number {
   let n = 0;
   for (const d of disks) {
-    for (let s: StorageSource | null | undefined = d.source; s && hasMedia(s); s = s.backingStore) n++;
+    for (let s: StorageSource | null | undefined = d.source; s && hasMedia(s); s = s.backingStore) {
+      n++;
+    }
   }
   return n;
 }
@@ -169,7 +196,19 @@ const CACHE_FLAGS: Record<string, { writeback: boolean; direct: boolean; noFlush
   unsafe: { writeback: true, direct: false, noFlush: true },
 };
 
-const SUPPORTED_FORMATS = ["raw", "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc", "vhd", "bochs", "cloop", "dmg"];
+const SUPPORTED_FORMATS = [
+  "raw",
+  "qcow2",
+  "qcow",
+  "qed",
+  "vmdk",
+  "vdi",
+  "vpc",
+  "vhd",
+  "bochs",
+  "cloop",
+  "dmg",
+];
 
 /** Rejects disk settings the driver does not turn into arguments. */
 function checkDisk(d: DiskDef, el: string): void {
@@ -185,17 +224,29 @@ function checkDisk(d: DiskDef, el: string): void {
     ["<driver><metadata_cache>", d.source.metadataCacheMaxSize],
     ["rawio", d.rawio],
     ["sgio", d.sgio],
-    ["virtio <driver> options", d.driver.virtio && Object.values(d.driver.virtio).some((v) => v !== undefined)],
+    [
+      "virtio <driver> options",
+      d.driver.virtio && Object.values(d.driver.virtio).some((v) => v !== undefined),
+    ],
   ];
-  for (const [what, set] of unsupported) if (set) throw reject(el, `${what} is not supported by the QEMU driver`);
+  for (const [what, set] of unsupported) {
+    if (set) throw reject(el, `${what} is not supported by the QEMU driver`);
+  }
   if (d.model && d.model !== "virtio") throw reject(el, `model '${d.model}' is not supported`);
-  if (d.device === "lun" || d.device === "floppy") throw reject(el, `device '${d.device}' is not supported by the QEMU driver`);
+  if (d.device === "lun" || d.device === "floppy") {
+    throw reject(el, `device '${d.device}' is not supported by the QEMU driver`);
+  }
   for (let s: StorageSource | null | undefined = d.source; s; s = s.backingStore) {
     if (s.type !== "file" && s.type !== "block") {
-      throw reject(el, `disk type '${s.type}' is not supported by the QEMU driver (only 'file' and 'block')`);
+      throw reject(
+        el,
+        `disk type '${s.type}' is not supported by the QEMU driver (only 'file' and 'block')`,
+      );
     }
     const fmt = s.format ?? "raw";
-    if (!SUPPORTED_FORMATS.includes(fmt)) throw reject(el, `image format '${fmt}' is not supported`);
+    if (!SUPPORTED_FORMATS.includes(fmt)) {
+      throw reject(el, `image format '${fmt}' is not supported`);
+    }
   }
 }
 
@@ -207,13 +258,19 @@ export function buildDisks(ctx: ArgvContext): void {
     checkDisk(d, el);
     let top: string | undefined;
     const chain: StorageSource[] = [];
-    for (let s: StorageSource | null | undefined = d.source; s && hasMedia(s); s = s.backingStore) chain.push(s);
+    for (let s: StorageSource | null | undefined = d.source; s && hasMedia(s); s = s.backingStore) {
+      chain.push(s);
+    }
     const names = chain.map(() => next--);
     // Backing images first, so each format node can name its backing node.
     for (let i = chain.length - 1; i >= 0; i--) {
       const s = chain[i];
       const n = names[i];
-      const backing = i + 1 < chain.length ? `libvirt-${names[i + 1]}-format` : s.backingStore === null ? null : undefined;
+      const backing = i + 1 < chain.length
+        ? `libvirt-${names[i + 1]}-format`
+        : s.backingStore === null
+        ? null
+        : undefined;
       blockdevPair(ctx, d, s, n, i === 0, backing);
     }
     if (chain.length) top = `libvirt-${names[0]}-format`;
@@ -232,30 +289,54 @@ function blockdevPair(
   const path = (s as { path?: string }).path!;
   const cache = d.driver.cache ? CACHE_FLAGS[d.driver.cache] : undefined;
   const cacheProps = cache ? { cache: { direct: cache.direct, "no-flush": cache.noFlush } } : {};
-  const storageDriver = s.type === "block" ? (d.device === "cdrom" ? "host_cdrom" : "host_device") : "file";
-  const storage: Record<string, unknown> = { driver: storageDriver, filename: path, "node-name": `libvirt-${n}-storage` };
+  const storageDriver = s.type === "block"
+    ? (d.device === "cdrom" ? "host_cdrom" : "host_device")
+    : "file";
+  const storage: Record<string, unknown> = {
+    driver: storageDriver,
+    filename: path,
+    "node-name": `libvirt-${n}-storage`,
+  };
   if (d.driver.io) storage.aio = d.driver.io;
   Object.assign(storage, cacheProps, { "auto-read-only": true, discard: "unmap" });
   ctx.args.push("-blockdev", json(storage));
   const readOnly = !isTop || d.readonly === true || d.device === "cdrom";
-  const format: Record<string, unknown> = { "node-name": `libvirt-${n}-format`, "read-only": readOnly };
+  const format: Record<string, unknown> = {
+    "node-name": `libvirt-${n}-format`,
+    "read-only": readOnly,
+  };
   if (isTop && d.driver.discard) format.discard = d.driver.discard;
   Object.assign(format, cacheProps);
   const fmt = s.format ?? "raw";
   format.driver = fmt === "vhd" ? "vpc" : fmt;
   format.file = `libvirt-${n}-storage`;
   if (backing !== undefined) format.backing = backing;
-  if (isTop && d.driver.detectZeroes) format["detect-zeroes"] = d.driver.detectZeroes === "on" ? "on" : d.driver.detectZeroes;
+  if (isTop && d.driver.detectZeroes) {
+    format["detect-zeroes"] = d.driver.detectZeroes === "on" ? "on" : d.driver.detectZeroes;
+  }
   ctx.args.push("-blockdev", json(format));
 }
 
-function driveAddress(d: DiskDef): { controller: number; bus: number; target: number; unit: number } {
+function driveAddress(
+  d: DiskDef,
+): { controller: number; bus: number; target: number; unit: number } {
   const a = d.info.address;
-  if (a?.type === "drive") return { controller: a.controller ?? 0, bus: a.bus ?? 0, target: a.target ?? 0, unit: a.unit ?? 0 };
+  if (a?.type === "drive") {
+    return {
+      controller: a.controller ?? 0,
+      bus: a.bus ?? 0,
+      target: a.target ?? 0,
+      unit: a.unit ?? 0,
+    };
+  }
   return { controller: 0, bus: 0, target: 0, unit: 0 };
 }
 
-function findController(ctx: ArgvContext, type: ControllerDef["type"], index: number): ControllerDef | undefined {
+function findController(
+  ctx: ArgvContext,
+  type: ControllerDef["type"],
+  index: number,
+): ControllerDef | undefined {
   return ctx.def.devices.controllers.find((c) => c.type === type && (c.index ?? 0) === index);
 }
 
@@ -304,7 +385,9 @@ function diskDevice(ctx: ArgvContext, d: DiskDef, el: string, drive: string | un
         props["scsi-id"] = a.target;
         props.lun = a.unit;
       } else {
-        if (a.target !== 0 || a.bus !== 0) throw reject(el, "this SCSI controller supports only bus 0 and target 0");
+        if (a.target !== 0 || a.bus !== 0) {
+          throw reject(el, "this SCSI controller supports only bus 0 and target 0");
+        }
         props["scsi-id"] = a.unit;
       }
       break;
@@ -320,7 +403,8 @@ function diskDevice(ctx: ArgvContext, d: DiskDef, el: string, drive: string | un
   if (d.serial) props.serial = d.serial;
   if (d.shareable) props["share-rw"] = true;
   if (d.driver.errorPolicy) props.werror = errorPolicy(d.driver.errorPolicy);
-  const rerror = d.driver.rerrorPolicy ?? (d.driver.errorPolicy === "enospace" ? undefined : d.driver.errorPolicy);
+  const rerror = d.driver.rerrorPolicy ??
+    (d.driver.errorPolicy === "enospace" ? undefined : d.driver.errorPolicy);
   if (rerror) props.rerror = rerror;
   if (d.blockio?.logicalBlockSize) props.logical_block_size = d.blockio.logicalBlockSize;
   if (d.blockio?.physicalBlockSize) props.physical_block_size = d.blockio.physicalBlockSize;
@@ -331,11 +415,15 @@ function diskDevice(ctx: ArgvContext, d: DiskDef, el: string, drive: string | un
   }
   if (d.target.rotationRate) props.rotation_rate = d.target.rotationRate;
   if (d.target.removable) {
-    if (d.target.bus !== "scsi" || cd) throw reject(el, "removable is supported only for SCSI hard disks");
+    if (d.target.bus !== "scsi" || cd) {
+      throw reject(el, "removable is supported only for SCSI hard disks");
+    }
     props.removable = d.target.removable === "on";
   }
   if (d.vendor) props.vendor = d.vendor;
   if (d.product) props.product = d.product;
-  if (d.target.tray === "open" && cd) throw reject(el, "an open tray is set with the monitor, not at start");
+  if (d.target.tray === "open" && cd) {
+    throw reject(el, "an open tray is set with the monitor, not at start");
+  }
   addDevice(ctx, el, props);
 }

@@ -58,8 +58,18 @@ export interface QemuCommand {
 export function buildQemuArgv(def: DomainDef, opts: QemuArgvOptions): QemuCommand {
   const caps = opts.caps;
   const machine = def.os.machine ?? caps.defaultMachine;
-  if (!machine) throw reject("<os><type machine>", `no machine type given and '${caps.binary}' has no default`);
-  const ctx: ArgvContext = { def, opts, caps, machine, q35: isQ35(machine), aliases: deviceAliases(def), args: [] };
+  if (!machine) {
+    throw reject("<os><type machine>", `no machine type given and '${caps.binary}' has no default`);
+  }
+  const ctx: ArgvContext = {
+    def,
+    opts,
+    caps,
+    machine,
+    q35: isQ35(machine),
+    aliases: deviceAliases(def),
+    args: [],
+  };
   checkTopLevel(def);
   rejectUnsupportedDevices(ctx);
   const a = ctx.args;
@@ -72,7 +82,9 @@ export function buildQemuArgv(def: DomainDef, opts: QemuArgvOptions): QemuComman
   a.push("-m", memoryValue(def));
   a.push("-smp", smpValue(def));
   if (def.iothreads) {
-    for (const t of def.iothreads.ids) a.push("-object", json({ "qom-type": "iothread", id: `iothread${t.id}` }));
+    for (const t of def.iothreads.ids) {
+      a.push("-object", json({ "qom-type": "iothread", id: `iothread${t.id}` }));
+    }
   }
   a.push("-uuid", def.uuid);
   if (def.genid) a.push("-device", json({ driver: "vmgenid", guid: def.genid, id: "vmgenid0" }));
@@ -104,7 +116,10 @@ export function buildQemuArgv(def: DomainDef, opts: QemuArgvOptions): QemuComman
 }
 
 function environment(def: DomainDef, opts: QemuArgvOptions): Record<string, string> {
-  const env: Record<string, string> = { LC_ALL: "C", PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+  const env: Record<string, string> = {
+    LC_ALL: "C",
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  };
   const home = opts.paths.home;
   if (home) {
     Object.assign(env, {
@@ -122,20 +137,35 @@ function environment(def: DomainDef, opts: QemuArgvOptions): Record<string, stri
 /** Rejects domain-level settings the driver does not run. */
 function checkTopLevel(def: DomainDef): void {
   if (def.type !== "qemu" && def.type !== "kvm") {
-    throw reject(`<domain type='${def.type}'>`, "the QEMU driver runs only domains of type 'qemu' or 'kvm'");
+    throw reject(
+      `<domain type='${def.type}'>`,
+      "the QEMU driver runs only domains of type 'qemu' or 'kvm'",
+    );
   }
-  if (def.os.type !== "hvm") throw reject(`<os><type>${def.os.type}</type>`, "QEMU runs only 'hvm' guests");
+  if (def.os.type !== "hvm") {
+    throw reject(`<os><type>${def.os.type}</type>`, "QEMU runs only 'hvm' guests");
+  }
   const mb = def.memoryBacking;
-  if (mb && Object.values(mb).some((v) => v !== undefined)) throw reject("<memoryBacking>", "not supported by the QEMU driver");
-  if (def.cpu?.numa) throw reject("<cpu><numa>", "guest NUMA topology is not supported by the QEMU driver");
-  if (def.bootloader !== undefined) throw reject("<bootloader>", "not supported by the QEMU driver");
+  if (mb && Object.values(mb).some((v) => v !== undefined)) {
+    throw reject("<memoryBacking>", "not supported by the QEMU driver");
+  }
+  if (def.cpu?.numa) {
+    throw reject("<cpu><numa>", "guest NUMA topology is not supported by the QEMU driver");
+  }
+  if (def.bootloader !== undefined) {
+    throw reject("<bootloader>", "not supported by the QEMU driver");
+  }
   if (def.launchSecurity) throw reject("<launchSecurity>", "not supported by the QEMU driver");
   if (def.keywrap) throw reject("<keywrap>", "not supported by the QEMU driver");
-  if (def.os.acpiTables.length) throw reject("<os><acpi><table>", "not supported by the QEMU driver");
+  if (def.os.acpiTables.length) {
+    throw reject("<os><acpi><table>", "not supported by the QEMU driver");
+  }
   if (def.os.smbiosMode === "host" || def.os.smbiosMode === "sysinfo") {
     throw reject(`<os><smbios mode='${def.os.smbiosMode}'>`, "not supported by the QEMU driver");
   }
-  if (def.os.bios?.useSerial === "yes") throw reject("<os><bios useserial='yes'>", "the serial BIOS console is not supported");
+  if (def.os.bios?.useSerial === "yes") {
+    throw reject("<os><bios useserial='yes'>", "the serial BIOS console is not supported");
+  }
   if (def.namespaces?.qemu?.capabilities || def.namespaces?.qemu?.deprecation) {
     throw reject("<qemu:capabilities>", "not supported by the QEMU driver");
   }
@@ -149,14 +179,18 @@ function machineValue(ctx: ArgvContext): string {
   parts.push(`dump-guest-core=${def.memory.dumpCore ?? "off"}`);
   const f = def.features ?? {};
   for (const [name, value] of Object.entries(f)) {
-    if (value !== undefined && !SUPPORTED_FEATURES.has(name)) throw reject(`<features><${name}>`, "not supported by the QEMU driver");
+    if (value !== undefined && !SUPPORTED_FEATURES.has(name)) {
+      throw reject(`<features><${name}>`, "not supported by the QEMU driver");
+    }
   }
   if (f.apic?.eoi) throw reject("<features><apic eoi>", "not supported by the QEMU driver");
   if (!f.acpi) parts.push("acpi=off");
   const secure = def.os.loader?.secure === "yes";
   if (f.smm) {
     if (f.smm.tsegBytes) throw reject("<features><smm><tseg>", "not supported by the QEMU driver");
-    if (secure && f.smm.state === "off") throw reject("<features><smm state='off'>", "secure boot needs SMM");
+    if (secure && f.smm.state === "off") {
+      throw reject("<features><smm state='off'>", "secure boot needs SMM");
+    }
     parts.push(`smm=${f.smm.state}`);
   } else if (secure) {
     parts.push("smm=on");
@@ -211,7 +245,10 @@ function smpValue(def: DomainDef): string {
   if (v.current !== v.max) parts.push(`maxcpus=${v.max}`);
   if (t) {
     if (t.sockets * t.dies * t.cores * t.threads !== v.max) {
-      throw reject("<cpu><topology>", `sockets*dies*cores*threads must equal the maximum vCPU count ${v.max}`);
+      throw reject(
+        "<cpu><topology>",
+        `sockets*dies*cores*threads must equal the maximum vCPU count ${v.max}`,
+      );
     }
     parts.push(`sockets=${t.sockets}`);
     if (t.dies > 1) parts.push(`dies=${t.dies}`);
@@ -228,7 +265,10 @@ function buildFirmware(ctx: ArgvContext): void {
   const loader = os.loader;
   if (!loader?.path) {
     if (os.firmware === "efi") {
-      throw reject("<os firmware='efi'>", "firmware autoselection is the driver's job: the definition needs a <loader> path");
+      throw reject(
+        "<os firmware='efi'>",
+        "firmware autoselection is the driver's job: the definition needs a <loader> path",
+      );
     }
     if (os.nvram) throw reject("<os><nvram>", "an nvram needs a pflash <loader>");
     return;
@@ -240,7 +280,12 @@ function buildFirmware(ctx: ArgvContext): void {
     return;
   }
   const readonly = loader.readonly !== "no";
-  ctx.args.push("-drive", `file=${kv(loader.path)},if=pflash,format=${loader.format ?? "raw"},unit=0${readonly ? ",readonly=on" : ""}`);
+  ctx.args.push(
+    "-drive",
+    `file=${kv(loader.path)},if=pflash,format=${loader.format ?? "raw"},unit=0${
+      readonly ? ",readonly=on" : ""
+    }`,
+  );
   if (loader.secure === "yes") {
     if (!ctx.q35) throw reject("<os><loader secure='yes'>", "secure boot needs a Q35 machine");
     ctx.args.push("-global", "driver=cfi.pflash01,property=secure,value=on");
@@ -250,8 +295,16 @@ function buildFirmware(ctx: ArgvContext): void {
     return;
   }
   if (os.nvram) {
-    if (!os.nvram.path) throw reject("<os><nvram>", "the nvram path must be set (the driver copies the template there)");
-    ctx.args.push("-drive", `file=${kv(os.nvram.path)},if=pflash,format=${os.nvram.format ?? "raw"},unit=1`);
+    if (!os.nvram.path) {
+      throw reject(
+        "<os><nvram>",
+        "the nvram path must be set (the driver copies the template there)",
+      );
+    }
+    ctx.args.push(
+      "-drive",
+      `file=${kv(os.nvram.path)},if=pflash,format=${os.nvram.format ?? "raw"},unit=1`,
+    );
   } else if (readonly) {
     throw reject("<os><loader type='pflash'>", "a read-only pflash loader needs an <nvram>");
   }
@@ -272,7 +325,9 @@ function buildClock(ctx: ArgvContext): void {
       case "variable": {
         const now = ctx.opts.now ?? Date.now();
         const t = now + (c.adjustment ?? 0) * 1000;
-        const localOffset = c.basis === "localtime" ? -new Date(now).getTimezoneOffset() * 60_000 : 0;
+        const localOffset = c.basis === "localtime"
+          ? -new Date(now).getTimezoneOffset() * 60_000
+          : 0;
         base = new Date(t + localOffset).toISOString().slice(0, 19);
         break;
       }
@@ -284,22 +339,29 @@ function buildClock(ctx: ArgvContext): void {
   parts.push(`base=${base}`);
   for (const t of c?.timers ?? []) {
     const el = `<clock><timer name='${t.name}'>`;
-    if (t.frequency !== undefined || t.mode !== undefined || t.catchup) throw reject(el, "frequency, mode and catchup are not supported");
+    if (t.frequency !== undefined || t.mode !== undefined || t.catchup) {
+      throw reject(el, "frequency, mode and catchup are not supported");
+    }
     switch (t.name) {
       case "rtc":
         if (t.track === "guest") parts.push("clock=vm");
         else if (t.track === "wall" || t.track === "realtime") parts.push("clock=host");
         else if (t.track) throw reject(el, `track '${t.track}' is not supported`);
         if (t.tickpolicy === "catchup") parts.push("driftfix=slew");
-        else if (t.tickpolicy && t.tickpolicy !== "delay") throw reject(el, `tickpolicy '${t.tickpolicy}' is not supported`);
+        else if (t.tickpolicy && t.tickpolicy !== "delay") {
+          throw reject(el, `tickpolicy '${t.tickpolicy}' is not supported`);
+        }
         if (t.present === "no") throw reject(el, "the RTC cannot be removed");
         break;
       case "pit": {
         if (t.present === "no") throw reject(el, "the PIT cannot be removed");
         if (!t.tickpolicy) break;
-        const policy = { delay: "delay", catchup: "slew", discard: "discard", merge: undefined }[t.tickpolicy];
+        const policy =
+          { delay: "delay", catchup: "slew", discard: "discard", merge: undefined }[t.tickpolicy];
         if (!policy) throw reject(el, `tickpolicy '${t.tickpolicy}' is not supported`);
-        if (ctx.def.type !== "kvm") throw reject(el, "a PIT tick policy needs a domain of type 'kvm'");
+        if (ctx.def.type !== "kvm") {
+          throw reject(el, "a PIT tick policy needs a domain of type 'kvm'");
+        }
         ctx.args.push("-global", `kvm-pit.lost_tick_policy=${policy}`);
         break;
       }
@@ -308,7 +370,9 @@ function buildClock(ctx: ArgvContext): void {
         if (t.present === "no") ctx.args.push("-no-hpet");
         break;
       default:
-        if (t.present !== undefined || t.tickpolicy || t.track) throw reject(el, "this timer is not supported by the QEMU driver");
+        if (t.present !== undefined || t.tickpolicy || t.track) {
+          throw reject(el, "this timer is not supported by the QEMU driver");
+        }
     }
   }
   ctx.args.push("-rtc", parts.join(","));
@@ -318,8 +382,12 @@ function buildPm(ctx: ArgvContext): void {
   const pm = ctx.def.pm;
   if (!pm) return;
   const dev = ctx.q35 ? "ICH9-LPC" : "PIIX4_PM";
-  if (pm.suspendToMem) ctx.args.push("-global", `${dev}.disable_s3=${pm.suspendToMem === "yes" ? 0 : 1}`);
-  if (pm.suspendToDisk) ctx.args.push("-global", `${dev}.disable_s4=${pm.suspendToDisk === "yes" ? 0 : 1}`);
+  if (pm.suspendToMem) {
+    ctx.args.push("-global", `${dev}.disable_s3=${pm.suspendToMem === "yes" ? 0 : 1}`);
+  }
+  if (pm.suspendToDisk) {
+    ctx.args.push("-global", `${dev}.disable_s4=${pm.suspendToDisk === "yes" ? 0 : 1}`);
+  }
 }
 
 const BOOT_LETTERS = { fd: "a", hd: "c", cdrom: "d", network: "n" } as const;
@@ -327,8 +395,9 @@ const BOOT_LETTERS = { fd: "a", hd: "c", cdrom: "d", network: "n" } as const;
 function buildBoot(ctx: ArgvContext): void {
   const os = ctx.def.os;
   const parts: string[] = [];
-  if (os.bootDevices.length) parts.push(`order=${os.bootDevices.map((b) => BOOT_LETTERS[b]).join("")}`);
-  else parts.push("strict=on");
+  if (os.bootDevices.length) {
+    parts.push(`order=${os.bootDevices.map((b) => BOOT_LETTERS[b]).join("")}`);
+  } else parts.push("strict=on");
   if (os.bootMenu?.enable === "yes") {
     parts.push("menu=on");
     if (os.bootMenu.timeout !== undefined) parts.push(`splash-time=${os.bootMenu.timeout}`);
@@ -340,7 +409,9 @@ function buildBoot(ctx: ArgvContext): void {
 function buildKernel(ctx: ArgvContext): void {
   const os = ctx.def.os;
   if (os.kernel) ctx.args.push("-kernel", os.kernel);
-  else if (os.initrd || os.cmdline) throw reject("<os><initrd>", "an initrd or command line needs a <kernel>");
+  else if (os.initrd || os.cmdline) {
+    throw reject("<os><initrd>", "an initrd or command line needs a <kernel>");
+  }
   if (os.initrd) ctx.args.push("-initrd", os.initrd);
   if (os.cmdline) ctx.args.push("-append", os.cmdline);
   if (os.dtb) ctx.args.push("-dtb", os.dtb);

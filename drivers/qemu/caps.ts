@@ -121,15 +121,18 @@ export async function probeQemuCaps(binary: string, opts: ProbeOptions): Promise
   const cached = await readCache(cacheFile);
   if (
     cached && cached.formatVersion === CAPS_FORMAT_VERSION && cached.binary === binary &&
-    cached.binarySize === st.size && cached.binaryMtimeMs === mtimeMs && (cached.probedAccel === "kvm") === kvm
+    cached.binarySize === st.size && cached.binaryMtimeMs === mtimeMs &&
+    (cached.probedAccel === "kvm") === kvm
   ) {
     return cached;
   }
   const caps = await probeBinary(binary, kvm, opts);
   caps.binarySize = st.size;
   caps.binaryMtimeMs = mtimeMs;
-  await writeFileAtomic(cacheFile, JSON.stringify(caps, null, 1) + "\n", { mode: 0o644, dirMode: 0o755 });
-  return caps;
+  const text = JSON.stringify(caps, null, 1) + "\n";
+  await writeFileAtomic(cacheFile, text, { mode: 0o644, dirMode: 0o755 });
+  // The same object a cache hit returns (no undefined members).
+  return JSON.parse(text) as QemuCaps;
 }
 
 async function cacheName(binary: string): Promise<string> {
@@ -156,7 +159,12 @@ type RawMachine = {
   "hotpluggable-cpus"?: boolean;
   "default-cpu-type"?: string;
 };
-type RawCpu = { name: string; "unavailable-features"?: string[]; deprecated?: boolean; "migration-safe"?: boolean };
+type RawCpu = {
+  name: string;
+  "unavailable-features"?: string[];
+  deprecated?: boolean;
+  "migration-safe"?: boolean;
+};
 type RawType = { name: string; abstract?: boolean };
 
 async function probeBinary(binary: string, kvm: boolean, opts: ProbeOptions): Promise<QemuCaps> {
@@ -166,8 +174,14 @@ async function probeBinary(binary: string, kvm: boolean, opts: ProbeOptions): Pr
   const accel = kvm ? "kvm" : "tcg";
   const child = new Deno.Command(binary, {
     args: [
-      "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", `none,accel=${accel}`,
-      "-qmp", `unix:${socket},server=on,wait=off`,
+      "-S",
+      "-no-user-config",
+      "-nodefaults",
+      "-nographic",
+      "-machine",
+      `none,accel=${accel}`,
+      "-qmp",
+      `unix:${socket},server=on,wait=off`,
     ],
     stdin: "null",
     stdout: "null",
@@ -181,14 +195,26 @@ async function probeBinary(binary: string, kvm: boolean, opts: ProbeOptions): Pr
   });
   let qmp: QmpClient | undefined;
   try {
-    qmp = await QmpClient.connect(socket, { timeoutMs, commandTimeoutMs: timeoutMs, signal: exited.signal });
+    qmp = await QmpClient.connect(socket, {
+      timeoutMs,
+      commandTimeoutMs: timeoutMs,
+      signal: exited.signal,
+    });
     const q = qmp;
-    const version = await q.execute<{ qemu: QemuCaps["version"]; package: string }>("query-version");
+    const version = await q.execute<{ qemu: QemuCaps["version"]; package: string }>(
+      "query-version",
+    );
     const target = await q.execute<{ arch: string }>("query-target");
     const machines = await q.execute<RawMachine[]>("query-machines");
     const cpus = await q.execute<RawCpu[]>("query-cpu-definitions").catch(() => [] as RawCpu[]);
-    const devices = await q.execute<RawType[]>("qom-list-types", { implements: "device", abstract: false });
-    const accels = await q.execute<RawType[]>("qom-list-types", { implements: "accel", abstract: false });
+    const devices = await q.execute<RawType[]>("qom-list-types", {
+      implements: "device",
+      abstract: false,
+    });
+    const accels = await q.execute<RawType[]>("qom-list-types", {
+      implements: "accel",
+      abstract: false,
+    });
     const kvmState = await q.execute<{ present: boolean; enabled: boolean }>("query-kvm");
     const commands = await q.execute<{ name: string }[]>("query-commands");
     await q.execute("quit").catch(() => {});
@@ -222,7 +248,8 @@ async function probeBinary(binary: string, kvm: boolean, opts: ProbeOptions): Pr
         }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       deviceTypes: devices.map((d) => d.name).sort(),
-      accelerators: accels.map((a) => a.name.replace(/-accel$/, "")).filter((a) => a !== "accel").sort(),
+      accelerators: accels.map((a) => a.name.replace(/-accel$/, "")).filter((a) => a !== "accel")
+        .sort(),
       kvm: kvmState,
       commands: commands.map((c) => c.name).sort(),
       probedAccel: accel,
@@ -237,7 +264,11 @@ async function probeBinary(binary: string, kvm: boolean, opts: ProbeOptions): Pr
     await status;
     const err = (await stderr).trim();
     const why = e instanceof Error ? e.message : String(e);
-    throw new VirtError("operation-failed", "qemu", `cannot probe emulator '${binary}': ${why}${err ? `: ${err}` : ""}`);
+    throw new VirtError(
+      "operation-failed",
+      "qemu",
+      `cannot probe emulator '${binary}': ${why}${err ? `: ${err}` : ""}`,
+    );
   } finally {
     await qmp?.close();
     await stderr.catch(() => "");
@@ -276,7 +307,10 @@ function archRuns(emulatorArch: string, guestArch: string): boolean {
  *
  * @throws VirtError `config-unsupported` naming `<emulator>` or `<os><type arch>` when there is none
  */
-export function resolveEmulator(def: DomainDef, searchPath = Deno.env.get("PATH") ?? "/usr/bin"): string {
+export function resolveEmulator(
+  def: DomainDef,
+  searchPath = Deno.env.get("PATH") ?? "/usr/bin",
+): string {
   const given = def.devices.emulator;
   if (given) {
     if (!isFile(given)) throw fail(`<emulator>${given}</emulator>: the emulator does not exist`);
@@ -311,14 +345,26 @@ export interface HostFacts {
  * file) whose message starts with the element at fault, e.g.
  * `<os><type machine='pc-nonexistent'>`
  */
-export function validateDomainForEmulator(def: DomainDef, caps: QemuCaps, host: HostFacts = {}): void {
+export function validateDomainForEmulator(
+  def: DomainDef,
+  caps: QemuCaps,
+  host: HostFacts = {},
+): void {
   if (def.type !== "qemu" && def.type !== "kvm") {
-    throw fail(`<domain type='${def.type}'>: the QEMU driver runs only domains of type 'qemu' or 'kvm'`);
+    throw fail(
+      `<domain type='${def.type}'>: the QEMU driver runs only domains of type 'qemu' or 'kvm'`,
+    );
   }
-  if (def.os.type !== "hvm") throw fail(`<os><type>${def.os.type}</type>: QEMU runs only 'hvm' guests`);
+  if (def.os.type !== "hvm") {
+    throw fail(`<os><type>${def.os.type}</type>: QEMU runs only 'hvm' guests`);
+  }
   if (def.devices.emulator && def.devices.emulator !== caps.binary) {
-    if (!isFile(def.devices.emulator)) throw fail(`<emulator>${def.devices.emulator}</emulator>: the emulator does not exist`);
-    throw fail(`<emulator>${def.devices.emulator}</emulator>: capabilities were probed for '${caps.binary}' instead`);
+    if (!isFile(def.devices.emulator)) {
+      throw fail(`<emulator>${def.devices.emulator}</emulator>: the emulator does not exist`);
+    }
+    throw fail(
+      `<emulator>${def.devices.emulator}</emulator>: capabilities were probed for '${caps.binary}' instead`,
+    );
   }
   const arch = def.os.arch ?? caps.arch;
   if (!archRuns(caps.arch, arch)) {
@@ -328,36 +374,57 @@ export function validateDomainForEmulator(def: DomainDef, caps: QemuCaps, host: 
   const machine = machineName === undefined ? undefined : findMachine(caps, machineName);
   if (!machine) {
     const known = caps.machines.flatMap((m) => (m.alias ? [m.alias] : [])).join(", ");
-    throw fail(`<os><type machine='${machineName ?? ""}'>: unknown machine type for '${caps.binary}' (aliases: ${known})`);
+    throw fail(
+      `<os><type machine='${
+        machineName ?? ""
+      }'>: unknown machine type for '${caps.binary}' (aliases: ${known})`,
+    );
   }
   if (def.type === "kvm") {
-    if (!caps.accelerators.includes("kvm")) throw fail(`<domain type='kvm'>: emulator '${caps.binary}' has no KVM support`);
-    if (!(host.kvm ?? hostHasKvm())) throw fail("<domain type='kvm'>: KVM is not available on this host (/dev/kvm is missing or not accessible)");
+    if (!caps.accelerators.includes("kvm")) {
+      throw fail(`<domain type='kvm'>: emulator '${caps.binary}' has no KVM support`);
+    }
+    if (!(host.kvm ?? hostHasKvm())) {
+      throw fail(
+        "<domain type='kvm'>: KVM is not available on this host (/dev/kvm is missing or not accessible)",
+      );
+    }
   } else if (!caps.accelerators.includes("tcg")) {
     throw fail(`<domain type='qemu'>: emulator '${caps.binary}' has no TCG support`);
   }
   if (def.vcpu.max > machine.cpuMax) {
-    throw fail(`<vcpu>${def.vcpu.max}</vcpu>: machine '${machine.name}' supports at most ${machine.cpuMax} vCPUs`);
+    throw fail(
+      `<vcpu>${def.vcpu.max}</vcpu>: machine '${machine.name}' supports at most ${machine.cpuMax} vCPUs`,
+    );
   }
   const cpu = def.cpu;
   if (cpu && (cpu.mode === "host-passthrough" || cpu.mode === "host-model") && def.type !== "kvm") {
     throw fail(`<cpu mode='${cpu.mode}'>: needs a domain of type 'kvm'`);
   }
-  if (cpu?.mode === "custom" && cpu.model && caps.cpuModels.length && !caps.cpuModels.some((m) => m.name === cpu.model)) {
+  if (
+    cpu?.mode === "custom" && cpu.model && caps.cpuModels.length &&
+    !caps.cpuModels.some((m) => m.name === cpu.model)
+  ) {
     throw fail(`<cpu><model>${cpu.model}</model>: unknown CPU model for '${caps.binary}'`);
   }
   const os = def.os;
-  for (const [el, path] of [["kernel", os.kernel], ["initrd", os.initrd], ["dtb", os.dtb]] as const) {
+  for (
+    const [el, path] of [["kernel", os.kernel], ["initrd", os.initrd], ["dtb", os.dtb]] as const
+  ) {
     if (path !== undefined) requireFile(`<os><${el}>${path}</${el}>`, path);
   }
   if (os.loader?.path) requireFile(`<os><loader>${os.loader.path}</loader>`, os.loader.path);
-  if (os.nvram?.template) requireFile(`<os><nvram template='${os.nvram.template}'>`, os.nvram.template);
+  if (os.nvram?.template) {
+    requireFile(`<os><nvram template='${os.nvram.template}'>`, os.nvram.template);
+  }
   for (const d of def.devices.disks) {
     const optional = d.startupPolicy === "optional";
     for (let s: StorageSource | null | undefined = d.source; s; s = s.backingStore) {
       if (s.type !== "file" && s.type !== "block") continue;
       if (!s.path) continue;
-      const el = `<disk><source ${s.type === "file" ? "file" : "dev"}='${s.path}'> (target '${d.target.dev}')`;
+      const el = `<disk><source ${
+        s.type === "file" ? "file" : "dev"
+      }='${s.path}'> (target '${d.target.dev}')`;
       if (optional && s === d.source && !exists(s.path)) continue;
       if (s.type === "file") requireFile(el, s.path);
       else requireBlock(el, s.path);
@@ -388,11 +455,15 @@ function isFile(path: string): boolean {
 function requireFile(el: string, path: string): void {
   const st = stat(path);
   if (!st) throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' does not exist`);
-  if (st.isDirectory) throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' is a directory`);
+  if (st.isDirectory) {
+    throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' is a directory`);
+  }
 }
 
 function requireBlock(el: string, path: string): void {
   const st = stat(path);
   if (!st) throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' does not exist`);
-  if (!st.isBlockDevice) throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' is not a block device`);
+  if (!st.isBlockDevice) {
+    throw new VirtError("operation-invalid", "qemu", `${el}: '${path}' is not a block device`);
+  }
 }

@@ -41,7 +41,13 @@ export interface QmpEventData {
   GUEST_PANICKED: { action: string; info?: Record<string, unknown> };
   WATCHDOG: { action: string };
   DEVICE_DELETED: { device?: string; path: string };
-  BLOCK_IO_ERROR: { device: string; "node-name"?: string; operation: string; action: string; reason: string };
+  BLOCK_IO_ERROR: {
+    device: string;
+    "node-name"?: string;
+    operation: string;
+    action: string;
+    reason: string;
+  };
   SUSPEND: Record<string, never>;
   WAKEUP: Record<string, never>;
 }
@@ -149,14 +155,24 @@ export class QmpClient {
     const conn = await connectWithRetry(path, deadline, opts.signal);
     const reader = new LineReader(conn);
     try {
-      const first = await withDeadline(reader.next(), deadline, `QEMU monitor at ${path} sent no greeting`);
+      const first = await withDeadline(
+        reader.next(),
+        deadline,
+        `QEMU monitor at ${path} sent no greeting`,
+      );
       const qmp = first?.QMP as QmpGreeting | undefined;
       if (!qmp || typeof qmp !== "object" || !qmp.version) {
-        throw new VirtError("operation-failed", "qemu", `QEMU monitor at ${path} sent no QMP greeting`);
+        throw new VirtError(
+          "operation-failed",
+          "qemu",
+          `QEMU monitor at ${path} sent no QMP greeting`,
+        );
       }
       const client = new QmpClient(conn, qmp, opts.commandTimeoutMs ?? 30_000);
       client.#readLoop(reader);
-      await client.execute("qmp_capabilities", undefined, { timeoutMs: Math.max(1, deadline - Date.now()) });
+      await client.execute("qmp_capabilities", undefined, {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+      });
       return client;
     } catch (e) {
       try {
@@ -177,7 +193,11 @@ export class QmpClient {
    * @throws QmpError (a VirtError) carrying QEMU's `class` and `desc` when QEMU rejects the command;
    * VirtError `operation-timeout` when no reply came in time; `operation-failed` when the monitor closed
    */
-  execute<T = unknown>(command: string, args?: Record<string, unknown>, opts: QmpExecuteOptions = {}): Promise<T> {
+  execute<T = unknown>(
+    command: string,
+    args?: Record<string, unknown>,
+    opts: QmpExecuteOptions = {},
+  ): Promise<T> {
     if (this.#isClosed) return Promise.reject(this.#closedError(command));
     const id = this.#nextId++;
     const msg: Record<string, unknown> = { execute: command, id };
@@ -186,7 +206,13 @@ export class QmpClient {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new VirtError("operation-timeout", "qemu", `QEMU command '${command}' got no reply within ${timeoutMs} ms`));
+        reject(
+          new VirtError(
+            "operation-timeout",
+            "qemu",
+            `QEMU command '${command}' got no reply within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.#pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
       this.#write(JSON.stringify(msg) + "\n").catch((e) => this.#fail(id, e));
@@ -224,7 +250,16 @@ export class QmpClient {
         fn();
       };
       const timer = setTimeout(
-        () => done(() => reject(new VirtError("operation-timeout", "qemu", `no ${event} event from QEMU within ${timeoutMs} ms`))),
+        () =>
+          done(() =>
+            reject(
+              new VirtError(
+                "operation-timeout",
+                "qemu",
+                `no ${event} event from QEMU within ${timeoutMs} ms`,
+              ),
+            )
+          ),
         timeoutMs,
       );
       const off = this.on(event, (e) => {
@@ -271,7 +306,9 @@ export class QmpClient {
       try {
         this.#conn.close();
       } catch { /* already closed */ }
-      this.#shutdown(new VirtError("operation-failed", "qemu", "QEMU monitor connection was closed"));
+      this.#shutdown(
+        new VirtError("operation-failed", "qemu", "QEMU monitor connection was closed"),
+      );
     }
     await this.closed;
   }
@@ -295,7 +332,11 @@ export class QmpClient {
   }
 
   async #readLoop(reader: LineReader): Promise<void> {
-    let reason: Error = new VirtError("operation-failed", "qemu", "QEMU monitor closed the connection");
+    let reason: Error = new VirtError(
+      "operation-failed",
+      "qemu",
+      "QEMU monitor closed the connection",
+    );
     try {
       while (true) {
         const msg = await reader.next();
@@ -304,7 +345,11 @@ export class QmpClient {
       }
     } catch (e) {
       if (!this.#isClosed) {
-        reason = new VirtError("operation-failed", "qemu", `QEMU monitor connection failed: ${(e as Error).message}`);
+        reason = new VirtError(
+          "operation-failed",
+          "qemu",
+          `QEMU monitor connection failed: ${(e as Error).message}`,
+        );
       }
     }
     if (!this.#isClosed) {
@@ -337,7 +382,13 @@ export class QmpClient {
     clearTimeout(p.timer);
     if ("error" in msg) {
       const err = msg.error as { class?: string; desc?: string };
-      p.reject(new QmpError(p.command, String(err?.class ?? "GenericError"), String(err?.desc ?? "unknown error")));
+      p.reject(
+        new QmpError(
+          p.command,
+          String(err?.class ?? "GenericError"),
+          String(err?.desc ?? "unknown error"),
+        ),
+      );
     } else {
       p.resolve(msg.return);
     }
@@ -361,11 +412,19 @@ export class QmpClient {
   }
 }
 
-async function connectWithRetry(path: string, deadline: number, signal?: AbortSignal): Promise<Deno.Conn> {
+async function connectWithRetry(
+  path: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<Deno.Conn> {
   let last: unknown;
   while (true) {
     if (signal?.aborted) {
-      throw new VirtError("operation-failed", "qemu", `gave up connecting to QEMU monitor at ${path}: ${signal.reason ?? "aborted"}`);
+      throw new VirtError(
+        "operation-failed",
+        "qemu",
+        `gave up connecting to QEMU monitor at ${path}: ${signal.reason ?? "aborted"}`,
+      );
     }
     try {
       return await Deno.connect({ transport: "unix", path });
@@ -374,18 +433,31 @@ async function connectWithRetry(path: string, deadline: number, signal?: AbortSi
       if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.ConnectionRefused)) break;
     }
     if (Date.now() + RETRY_MS > deadline) {
-      throw new VirtError("operation-timeout", "qemu", `QEMU monitor socket ${path} did not accept a connection in time: ${(last as Error).message}`);
+      throw new VirtError(
+        "operation-timeout",
+        "qemu",
+        `QEMU monitor socket ${path} did not accept a connection in time: ${
+          (last as Error).message
+        }`,
+      );
     }
     await new Promise((r) => setTimeout(r, RETRY_MS));
   }
-  throw new VirtError("operation-failed", "qemu", `cannot connect to QEMU monitor at ${path}: ${(last as Error).message}`);
+  throw new VirtError(
+    "operation-failed",
+    "qemu",
+    `cannot connect to QEMU monitor at ${path}: ${(last as Error).message}`,
+  );
 }
 
 function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   p.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new VirtError("operation-timeout", "qemu", `${what} in time`)), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => reject(new VirtError("operation-timeout", "qemu", `${what} in time`)),
+      Math.max(0, deadline - Date.now()),
+    );
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
@@ -413,10 +485,18 @@ class LineReader {
         try {
           msg = JSON.parse(line);
         } catch {
-          throw new VirtError("operation-failed", "qemu", `QEMU monitor sent a malformed message: ${line.slice(0, 200)}`);
+          throw new VirtError(
+            "operation-failed",
+            "qemu",
+            `QEMU monitor sent a malformed message: ${line.slice(0, 200)}`,
+          );
         }
         if (!msg || typeof msg !== "object" || Array.isArray(msg)) {
-          throw new VirtError("operation-failed", "qemu", `QEMU monitor sent a message that is not an object: ${line.slice(0, 200)}`);
+          throw new VirtError(
+            "operation-failed",
+            "qemu",
+            `QEMU monitor sent a message that is not an object: ${line.slice(0, 200)}`,
+          );
         }
         return msg as Record<string, unknown>;
       }

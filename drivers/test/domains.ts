@@ -58,7 +58,11 @@ const UNDEFINE_FLAGS = UNDEFINE_MANAGED_SAVE | (1 << 1) | (1 << 4);
 export function checkFlags(flags: number, allowed: number, operation: string): void {
   const extra = flags & ~allowed;
   if (extra) {
-    throw new VirtError("argument-unsupported", "test", `unsupported flags (0x${extra.toString(16)}) for ${operation} in the test driver`);
+    throw new VirtError(
+      "argument-unsupported",
+      "test",
+      `unsupported flags (0x${extra.toString(16)}) for ${operation} in the test driver`,
+    );
   }
 }
 
@@ -70,11 +74,19 @@ function notRunning(): VirtError {
 function findClash(host: TestHost, def: DomainDef): TestDomain | undefined {
   const byUuid = host.domains.find((d) => d.uuid === def.uuid);
   if (byUuid && byUuid.name !== def.name) {
-    throw new VirtError("operation-failed", "test", `domain '${byUuid.name}' is already defined with uuid ${def.uuid}`);
+    throw new VirtError(
+      "operation-failed",
+      "test",
+      `domain '${byUuid.name}' is already defined with uuid ${def.uuid}`,
+    );
   }
   const byName = host.domains.find((d) => d.name === def.name);
   if (byName && byName.uuid !== def.uuid) {
-    throw new VirtError("operation-failed", "test", `domain '${def.name}' already exists with uuid ${byName.uuid}`);
+    throw new VirtError(
+      "operation-failed",
+      "test",
+      `domain '${def.name}' already exists with uuid ${byName.uuid}`,
+    );
   }
   return byUuid;
 }
@@ -166,7 +178,9 @@ export async function createDomain(host: TestHost, xml: string, flags: number): 
 export async function startDomain(host: TestHost, uuid: string, flags: number): Promise<DomainRef> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, VIR_DOMAIN_START_PAUSED, "start");
-  if (dom.id !== -1) throw new VirtError("operation-invalid", "test", `domain '${dom.name}' is already running`);
+  if (dom.id !== -1) {
+    throw new VirtError("operation-invalid", "test", `domain '${dom.name}' is already running`);
+  }
   startState(host, dom, await host.def(dom), (flags & VIR_DOMAIN_START_PAUSED) !== 0);
   return ref(dom);
 }
@@ -180,7 +194,11 @@ export function destroyDomain(host: TestHost, uuid: string, flags: number): void
 }
 
 /** Applies a lifecycle action (`on_poweroff`, `on_reboot`): restart keeps it running, anything else stops it. */
-async function lifecycleAction(host: TestHost, dom: TestDomain, which: "onPoweroff" | "onReboot"): Promise<void> {
+async function lifecycleAction(
+  host: TestHost,
+  dom: TestDomain,
+  which: "onPoweroff" | "onReboot",
+): Promise<void> {
   const action = (await host.def(dom))[which];
   if (action === "restart" || action === "rename-restart") {
     dom.state = VIR_DOMAIN_RUNNING;
@@ -191,7 +209,11 @@ async function lifecycleAction(host: TestHost, dom: TestDomain, which: "onPowero
 }
 
 /** Shuts a domain down as its `on_poweroff` action says. */
-export async function shutdownDomain(host: TestHost, uuid: string, flags: number): Promise<DomainRef> {
+export async function shutdownDomain(
+  host: TestHost,
+  uuid: string,
+  flags: number,
+): Promise<DomainRef> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, 0, "shutdown");
   if (dom.state === VIR_DOMAIN_SHUTOFF) throw notRunning();
@@ -200,7 +222,11 @@ export async function shutdownDomain(host: TestHost, uuid: string, flags: number
 }
 
 /** Reboots a domain as its `on_reboot` action says. */
-export async function rebootDomain(host: TestHost, uuid: string, flags: number): Promise<DomainRef> {
+export async function rebootDomain(
+  host: TestHost,
+  uuid: string,
+  flags: number,
+): Promise<DomainRef> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, 0, "reboot");
   if (dom.id === -1) throw notRunning();
@@ -220,7 +246,9 @@ export function suspendDomain(host: TestHost, uuid: string): void {
 /** Resumes a paused domain. */
 export function resumeDomain(host: TestHost, uuid: string): void {
   const dom = host.findDomain({ uuid });
-  if (dom.state !== VIR_DOMAIN_PAUSED) throw new VirtError("operation-invalid", "test", "domain is not paused");
+  if (dom.state !== VIR_DOMAIN_PAUSED) {
+    throw new VirtError("operation-invalid", "test", "domain is not paused");
+  }
   dom.state = VIR_DOMAIN_RUNNING;
   dom.reason = RUNNING_UNPAUSED;
   host.emit(dom, VIR_DOMAIN_EVENT_RESUMED, RESUMED_UNPAUSED);
@@ -230,9 +258,15 @@ export function resumeDomain(host: TestHost, uuid: string): void {
 export async function undefineDomain(host: TestHost, uuid: string, flags: number): Promise<void> {
   const dom = host.findDomain({ uuid });
   checkFlags(flags, UNDEFINE_FLAGS, "undefine");
-  if (!dom.persistent) throw new VirtError("operation-invalid", "test", "cannot undefine a transient domain");
+  if (!dom.persistent) {
+    throw new VirtError("operation-invalid", "test", "cannot undefine a transient domain");
+  }
   if (dom.managedSave && !(flags & UNDEFINE_MANAGED_SAVE)) {
-    throw new VirtError("operation-invalid", "test", "refusing to undefine while a managed save image exists");
+    throw new VirtError(
+      "operation-invalid",
+      "test",
+      "refusing to undefine while a managed save image exists",
+    );
   }
   await host.def(dom);
   dom.managedSave = false;
@@ -248,7 +282,12 @@ export async function undefineDomain(host: TestHost, uuid: string, flags: number
 /** The domain XML: the live definition, or with `VIR_DOMAIN_XML_INACTIVE` the persistent one. */
 export async function domainXML(host: TestHost, uuid: string, flags: number): Promise<string> {
   const dom = host.findDomain({ uuid });
-  checkFlags(flags, VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU | VIR_DOMAIN_XML_MIGRATABLE, "dumpxml");
+  checkFlags(
+    flags,
+    VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU |
+      VIR_DOMAIN_XML_MIGRATABLE,
+    "dumpxml",
+  );
   const live = await host.def(dom);
   const inactive = (flags & (VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE)) !== 0;
   const def = inactive && dom.newDef ? dom.newDef : live;
@@ -275,17 +314,31 @@ export async function domainInfo(host: TestHost, uuid: string): Promise<DomainIn
  */
 export async function domainVcpus(host: TestHost, uuid: string, flags: number): Promise<number> {
   const dom = host.findDomain({ uuid });
-  checkFlags(flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM, "vcpucount");
+  checkFlags(
+    flags,
+    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+    "vcpucount",
+  );
   const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
   const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0;
   if (live && config) {
-    throw new VirtError("invalid-arg", "test", "the live and config flags are mutually exclusive here");
+    throw new VirtError(
+      "invalid-arg",
+      "test",
+      "the live and config flags are mutually exclusive here",
+    );
   }
   const current = await host.def(dom);
   let def = current;
   if (live && dom.id === -1) throw notRunning();
   if (config) {
-    if (!dom.persistent) throw new VirtError("operation-invalid", "test", "transient domains do not have any persistent config");
+    if (!dom.persistent) {
+      throw new VirtError(
+        "operation-invalid",
+        "test",
+        "transient domains do not have any persistent config",
+      );
+    }
     def = dom.newDef ?? current;
   }
   return flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpu.max : def.vcpu.current;
@@ -323,6 +376,8 @@ export async function domainMemoryStats(host: TestHost, uuid: string): Promise<[
 /** Marks a persistent domain for autostart. */
 export function setAutostart(host: TestHost, uuid: string, on: boolean): void {
   const dom = host.findDomain({ uuid });
-  if (!dom.persistent) throw new VirtError("operation-invalid", "test", "cannot set autostart for a transient domain");
+  if (!dom.persistent) {
+    throw new VirtError("operation-invalid", "test", "cannot set autostart for a transient domain");
+  }
   dom.autostart = on;
 }

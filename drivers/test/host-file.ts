@@ -47,10 +47,16 @@ function readNodeInfo(node: XmlReader): NodeInfo {
  * A definition: the element itself, or the root of the file its `file`
  * attribute names (relative to the host file), with its XML text.
  */
-async function definition(el: XmlReader, hostPath: string, nsDecls: Record<string, string>): Promise<{ el: XmlReader; xml: string }> {
+async function definition(
+  el: XmlReader,
+  hostPath: string,
+  nsDecls: Record<string, string>,
+): Promise<{ el: XmlReader; xml: string }> {
   const file = el.attr("file");
   if (file !== undefined) {
-    const path = file.startsWith("/") ? file : `${hostPath.slice(0, hostPath.lastIndexOf("/") + 1)}${file}`;
+    const path = file.startsWith("/")
+      ? file
+      : `${hostPath.slice(0, hostPath.lastIndexOf("/") + 1)}${file}`;
     const xml = await readFile(path, `the ${el.name} file`);
     return { el: new XmlReader(parseXml(xml, "test"), "test"), xml };
   }
@@ -63,7 +69,9 @@ async function readFile(path: string, what: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "No such file or directory" : (e as Error).message;
+    const why = e instanceof Deno.errors.NotFound
+      ? "No such file or directory"
+      : (e as Error).message;
     throw new VirtError("system-error", "test", `cannot read ${what} '${path}': ${why}`);
   }
 }
@@ -74,14 +82,20 @@ function runState(dom: XmlReader): { state: number; transient: boolean; managedS
   if (rs) {
     const t = rs.text().trim();
     if (!/^\d+$/.test(t) || Number(t) >= DOMAIN_STATES) {
-      throw rs.error(`invalid runstate '${t}', expected a domain state number from 0 to ${DOMAIN_STATES - 1}`);
+      throw rs.error(
+        `invalid runstate '${t}', expected a domain state number from 0 to ${DOMAIN_STATES - 1}`,
+      );
     }
     state = Number(t);
   }
   const transient = dom.childrenNs(TEST_NAMESPACE, "transient").length > 0;
   const managedSave = dom.childrenNs(TEST_NAMESPACE, "hasmanagedsave").length > 0;
-  if (transient && state === VIR_DOMAIN_SHUTOFF) throw dom.error("a transient domain cannot have runstate 'shutoff'");
-  if (managedSave && state !== VIR_DOMAIN_SHUTOFF) throw dom.error("a domain with managed save data can only have runstate 'shutoff'");
+  if (transient && state === VIR_DOMAIN_SHUTOFF) {
+    throw dom.error("a transient domain cannot have runstate 'shutoff'");
+  }
+  if (managedSave && state !== VIR_DOMAIN_SHUTOFF) {
+    throw dom.error("a domain with managed save data can only have runstate 'shutoff'");
+  }
   return { state, transient, managedSave };
 }
 
@@ -94,7 +108,11 @@ function runState(dom: XmlReader): { state: number; transient: boolean; managedS
 export async function loadHostFile(path: string): Promise<TestHost> {
   const root = parseXml(await readFile(path, "test host file"), "test");
   if (root.name !== "node") {
-    throw new VirtError("xml-error", "test", `test host file '${path}' must have <node> as its root element, not <${root.name}>`);
+    throw new VirtError(
+      "xml-error",
+      "test",
+      `test host file '${path}' must have <node> as its root element, not <${root.name}>`,
+    );
   }
   const node = new XmlReader(root, "test");
   const host = new TestHost(readNodeInfo(node), () => []);
@@ -104,7 +122,11 @@ export async function loadHostFile(path: string): Promise<TestHost> {
     const { state, transient, managedSave } = runState(el);
     const def = await parseTestDomain(xml, false);
     if (host.domains.some((d) => d.name === def.name || d.uuid === def.uuid)) {
-      throw new VirtError("operation-failed", "test", `domain '${def.name}' is defined twice in '${path}'`);
+      throw new VirtError(
+        "operation-failed",
+        "test",
+        `domain '${def.name}' is defined twice in '${path}'`,
+      );
     }
     const active = state !== VIR_DOMAIN_SHUTOFF;
     const id = active ? host.nextId() : -1;
@@ -126,11 +148,24 @@ export async function loadHostFile(path: string): Promise<TestHost> {
   if (networkEls.length) {
     const { parseNetworkXml } = await loadNetworkModel();
     for (const ref of networkEls) {
-      const def = parseNetworkXml((await definition(ref, path, root.nsDecls)).xml, { inactive: true });
+      const def = parseNetworkXml((await definition(ref, path, root.nsDecls)).xml, {
+        inactive: true,
+      });
       if (host.networks.some((n) => n.name === def.name || n.uuid === def.uuid)) {
-        throw new VirtError("operation-failed", "test", `network '${def.name}' is defined twice in '${path}'`);
+        throw new VirtError(
+          "operation-failed",
+          "test",
+          `network '${def.name}' is defined twice in '${path}'`,
+        );
       }
-      host.networks.push({ name: def.name, uuid: def.uuid, active: true, persistent: true, autostart: false, def });
+      host.networks.push({
+        name: def.name,
+        uuid: def.uuid,
+        active: true,
+        persistent: true,
+        autostart: false,
+        def,
+      });
     }
   }
   return host;

@@ -7,10 +7,19 @@
 import type { DomainDef } from "../../src/conf/domain/mod.ts";
 import type { NetworkDef } from "../../src/conf/network/mod.ts";
 import { VirtError } from "../../src/errors.ts";
-import { type DomainRef, type DomainSummary, type DriverDomainEvent, importLazily, type LookupKey, type NetworkRef, type NetworkSummary } from "../../src/connect.ts";
+import {
+  type DomainRef,
+  type DomainSummary,
+  type DriverDomainEvent,
+  importLazily,
+  type LookupKey,
+  type NetworkRef,
+  type NetworkSummary,
+} from "../../src/connect.ts";
 import type { Capabilities, CapsCell } from "../../src/host/capabilities.ts";
 import type { NodeInfo } from "../../src/host/nodeinfo.ts";
-import { parseTestDomain } from "./model.ts";
+
+type Model = typeof import("./model.ts");
 
 /** A domain on the test host. */
 export interface TestDomain {
@@ -102,6 +111,7 @@ export class TestHost {
   /** Parses a domain's pending XML, once, and returns its current definition. */
   async def(dom: TestDomain): Promise<DomainDef> {
     if (!dom.def) {
+      const { parseTestDomain } = await importLazily<Model>("./model.ts", import.meta.url);
       const def = await parseTestDomain(dom.source!, false);
       dom.source = undefined;
       if (dom.id === -1) dom.def = def;
@@ -133,7 +143,9 @@ export class TestHost {
 
   /** The host's capabilities XML. */
   async capabilities(): Promise<string> {
-    const { formatCapabilities } = await importLazily<typeof import("../../src/host/capabilities.ts")>(
+    const { formatCapabilities } = await importLazily<
+      typeof import("../../src/host/capabilities.ts")
+    >(
       "../../src/host/capabilities.ts",
       import.meta.url,
     );
@@ -184,5 +196,10 @@ export function netRef(net: TestNetwork): NetworkRef {
 
 /** A network's identity and list facts. */
 export function netSummary(net: TestNetwork): NetworkSummary {
-  return { ...netRef(net), active: net.active, persistent: net.persistent, autostart: net.autostart };
+  return {
+    ...netRef(net),
+    active: net.active,
+    persistent: net.persistent,
+    autostart: net.autostart,
+  };
 }

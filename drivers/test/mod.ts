@@ -16,9 +16,20 @@
  * @module
  */
 import { VirtError } from "../../src/errors.ts";
-import { type Driver, type DriverConnection, importLazily, type LookupKey, settle } from "../../src/connect.ts";
+import {
+  type Driver,
+  type DriverConnection,
+  importLazily,
+  type LookupKey,
+  settle,
+} from "../../src/connect.ts";
 import { type ConnectUri, formatUri } from "../../src/uri.ts";
-import { DEFAULT_DOMAIN, DEFAULT_NETWORK, DEFAULT_NODE_INFO, defaultCells } from "./default-host.ts";
+import {
+  DEFAULT_DOMAIN,
+  DEFAULT_NETWORK,
+  DEFAULT_NODE_INFO,
+  defaultCells,
+} from "./default-host.ts";
 import { netRef, netSummary, ref, summary, TestHost } from "./host.ts";
 
 type Domains = typeof import("./domains.ts");
@@ -71,7 +82,11 @@ function buildDefaultHost(): TestHost {
 class TestConnection implements DriverConnection {
   readonly type = "TEST";
 
-  constructor(readonly uri: string, private readonly host: TestHost, private readonly onClose: () => void) {
+  constructor(
+    readonly uri: string,
+    private readonly host: TestHost,
+    private readonly onClose: () => void,
+  ) {
     host.refs++;
   }
 
@@ -220,7 +235,11 @@ class TestConnection implements DriverConnection {
 async function open(uri: ConnectUri): Promise<DriverConnection> {
   const canonical = formatUri(uri);
   if (uri.path === "/") {
-    throw new VirtError("invalid-arg", "test", `the test driver needs a path: test:///default or test:///PATH/TO/HOST.xml, not '${canonical}'`);
+    throw new VirtError(
+      "invalid-arg",
+      "test",
+      `the test driver needs a path: test:///default or test:///PATH/TO/HOST.xml, not '${canonical}'`,
+    );
   }
   if (uri.path === "/default") {
     const host = defaultHost ??= buildDefaultHost();
@@ -228,7 +247,10 @@ async function open(uri: ConnectUri): Promise<DriverConnection> {
       if (defaultHost === host) defaultHost = undefined;
     });
   }
-  const { loadHostFile } = await importLazily<typeof import("./host-file.ts")>("./host-file.ts", import.meta.url);
+  const { loadHostFile } = await importLazily<typeof import("./host-file.ts")>(
+    "./host-file.ts",
+    import.meta.url,
+  );
   return new TestConnection(canonical, await loadHostFile(uri.path), () => {});
 }
 

@@ -15,7 +15,10 @@ let networkModel: Promise<NetworkModel> | undefined;
 
 /** The network model module, imported once. */
 export function loadNetworkModel(): Promise<NetworkModel> {
-  return networkModel ??= importLazily<NetworkModel>("../../src/conf/network/mod.ts", import.meta.url);
+  return networkModel ??= importLazily<NetworkModel>(
+    "../../src/conf/network/mod.ts",
+    import.meta.url,
+  );
 }
 
 /** Parses a network's pending XML, once, and returns its definition. */
@@ -41,6 +44,12 @@ export async function networkXML(host: TestHost, uuid: string, flags: number): P
 export async function networkBridgeName(host: TestHost, uuid: string): Promise<string> {
   const net = host.findNetwork({ uuid });
   const bridge = net.bridge ?? (await networkDef(net)).bridge?.name;
-  if (!bridge) throw new VirtError("internal-error", "test", `network '${net.name}' does not have a bridge name`);
+  if (!bridge) {
+    throw new VirtError(
+      "internal-error",
+      "test",
+      `network '${net.name}' does not have a bridge name`,
+    );
+  }
   return bridge;
 }

@@ -71,7 +71,9 @@ function modeFlags(ctx: CommandContext): number {
   for (const m of mode.split(",")) {
     const bit = MODES[m];
     if (bit === undefined) {
-      throw new CliError(`Unknown mode ${m} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'`);
+      throw new CliError(
+        `Unknown mode ${m} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'`,
+      );
     }
     flags |= bit;
   }
@@ -84,7 +86,10 @@ export async function define(ctx: CommandContext): Promise<void> {
   const xml = await readFile(file);
   const conn = await ctx.conn();
   const flags = ctx.bool("validate") ? VIR_DOMAIN_DEFINE_VALIDATE : 0;
-  const dom = await attempt(`Failed to define domain from ${file}`, () => conn.defineXMLFlags(xml, flags));
+  const dom = await attempt(
+    `Failed to define domain from ${file}`,
+    () => conn.defineXMLFlags(xml, flags),
+  );
   done(ctx, `Domain '${dom.name()}' defined from ${file}`, dom.name(), "defined");
 }
 
@@ -98,7 +103,10 @@ export async function create(ctx: CommandContext): Promise<void> {
     ["autodestroy", VIR_DOMAIN_START_AUTODESTROY],
     ["validate", VIR_DOMAIN_START_VALIDATE],
   ]);
-  const dom = await attempt(`Failed to create domain from ${file}`, () => conn.createXML(xml, flags));
+  const dom = await attempt(
+    `Failed to create domain from ${file}`,
+    () => conn.createXML(xml, flags),
+  );
   done(ctx, `Domain '${dom.name()}' created from ${file}`, dom.name(), "created");
 }
 
@@ -137,26 +145,50 @@ function action(
 }
 
 /** `destroy DOMAIN`. */
-export const destroy = action("destroy", "destroyed", "destroyed", (d, f) => d.destroy(f), (ctx) => bits(ctx, [["graceful", VIR_DOMAIN_DESTROY_GRACEFUL]]));
+export const destroy = action(
+  "destroy",
+  "destroyed",
+  "destroyed",
+  (d, f) => d.destroy(f),
+  (ctx) => bits(ctx, [["graceful", VIR_DOMAIN_DESTROY_GRACEFUL]]),
+);
 /** `shutdown DOMAIN`. */
-export const shutdown = action("shutdown", "shutdown", "is being shutdown", (d, f) => d.shutdown(f), modeFlags);
+export const shutdown = action(
+  "shutdown",
+  "shutdown",
+  "is being shutdown",
+  (d, f) => d.shutdown(f),
+  modeFlags,
+);
 /** `reboot DOMAIN`. */
-export const reboot = action("reboot", "rebooted", "is being rebooted", (d, f) => d.reboot(f), modeFlags);
+export const reboot = action(
+  "reboot",
+  "rebooted",
+  "is being rebooted",
+  (d, f) => d.reboot(f),
+  modeFlags,
+);
 /** `suspend DOMAIN`. */
 export const suspend = action("suspend", "suspended", "suspended", (d) => d.suspend());
 /** `resume DOMAIN`. */
 export const resume = action("resume", "resumed", "resumed", (d) => d.resume());
 /** `undefine DOMAIN`. */
-export const undefine = action("undefine", "undefined", "has been undefined", (d, f) => d.undefine(f), (ctx) =>
-  bits(ctx, [
-    ["managed-save", 1],
-    ["snapshots-metadata", 2],
-    ["nvram", 4],
-    ["keep-nvram", 8],
-    ["checkpoints-metadata", 16],
-    ["tpm", 32],
-    ["keep-tpm", 64],
-  ]));
+export const undefine = action(
+  "undefine",
+  "undefined",
+  "has been undefined",
+  (d, f) => d.undefine(f),
+  (ctx) =>
+    bits(ctx, [
+      ["managed-save", 1],
+      ["snapshots-metadata", 2],
+      ["nvram", 4],
+      ["keep-nvram", 8],
+      ["checkpoints-metadata", 16],
+      ["tpm", 32],
+      ["keep-tpm", 64],
+    ]),
+);
 
 /** `autostart DOMAIN [--disable]`. */
 export async function autostart(ctx: CommandContext): Promise<void> {
@@ -165,7 +197,12 @@ export async function autostart(ctx: CommandContext): Promise<void> {
   const on = !ctx.bool("disable");
   const what = on ? "mark" : "unmark";
   await attempt(`Failed to ${what} domain '${name}' as autostarted`, () => dom.setAutostart(on));
-  done(ctx, `Domain '${name}' ${what}ed as autostarted`, dom.name(), on ? "autostart enabled" : "autostart disabled");
+  done(
+    ctx,
+    `Domain '${name}' ${what}ed as autostarted`,
+    dom.name(),
+    on ? "autostart enabled" : "autostart disabled",
+  );
 }
 
 /** `dumpxml DOMAIN`. */
@@ -214,7 +251,14 @@ export async function vcpucount(ctx: CommandContext): Promise<void> {
   // "--current" alone once meant "--active"; it only selects the definition when paired.
   const current = ctx.bool("current") && (maximum || active);
   const all = !maximum && !active && !ctx.bool("current") && !live && !config && !guest;
-  for (const [a, b, an, bn] of [[current, live, "current", "live"], [current, config, "current", "config"], [active, maximum, "active", "maximum"], [guest, config, "guest", "config"]] as const) {
+  for (
+    const [a, b, an, bn] of [
+      [current, live, "current", "live"],
+      [current, config, "current", "config"],
+      [active, maximum, "active", "maximum"],
+      [guest, config, "guest", "config"],
+    ] as const
+  ) {
     if (a && b) throw new CliError(`Options --${an} and --${bn} are mutually exclusive`);
   }
   const dom = await lookupDomain(ctx);
@@ -230,18 +274,29 @@ export async function vcpucount(ctx: CommandContext): Promise<void> {
     return;
   }
   const summary = await dom.summary();
-  const count = async (flags: number, applies: boolean) => (applies ? await dom.vcpusFlags(flags) : undefined);
+  const count = async (
+    flags: number,
+    applies: boolean,
+  ) => (applies ? await dom.vcpusFlags(flags) : undefined);
   const isActive = summary.id !== -1;
-  const confMax = await count(VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM, summary.persistent);
+  const confMax = await count(
+    VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+    summary.persistent,
+  );
   const confCur = await count(VIR_DOMAIN_AFFECT_CONFIG, summary.persistent);
   const liveMax = await count(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM, isActive);
   const liveCur = await count(VIR_DOMAIN_AFFECT_LIVE, isActive);
   if (ctx.json) {
-    ctx.printJson({ maximum: { config: confMax ?? null, live: liveMax ?? null }, current: { config: confCur ?? null, live: liveCur ?? null } });
+    ctx.printJson({
+      maximum: { config: confMax ?? null, live: liveMax ?? null },
+      current: { config: confCur ?? null, live: liveCur ?? null },
+    });
     return;
   }
   const row = (which: string, state: string, n: number | undefined) => {
-    if (n !== undefined) ctx.print(`${which.padEnd(12)} ${state.padEnd(12)} ${String(n).padStart(3)}\n`);
+    if (n !== undefined) {
+      ctx.print(`${which.padEnd(12)} ${state.padEnd(12)} ${String(n).padStart(3)}\n`);
+    }
   };
   row("maximum", "config", confMax);
   row("maximum", "live", liveMax);
@@ -262,7 +317,12 @@ export async function edit(ctx: CommandContext): Promise<void> {
       await runEditor(path);
       const edited = await Deno.readTextFile(path);
       if (edited === original) {
-        done(ctx, `Domain '${dom.name()}' XML configuration not changed.`, dom.name(), "not changed");
+        done(
+          ctx,
+          `Domain '${dom.name()}' XML configuration not changed.`,
+          dom.name(),
+          "not changed",
+        );
         return;
       }
       try {
@@ -292,5 +352,7 @@ async function runEditor(path: string): Promise<void> {
     stdout: "inherit",
     stderr: "inherit",
   }).spawn().status;
-  if (!status.success) throw new CliError(`the editor '${editor}' failed (exit status ${status.code})`);
+  if (!status.success) {
+    throw new CliError(`the editor '${editor}' failed (exit status ${status.code})`);
+  }
 }

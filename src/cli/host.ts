@@ -58,7 +58,11 @@ export async function version(ctx: CommandContext): Promise<void> {
   const type = await conn.getType();
   const hv = versionText(await conn.getVersion());
   if (ctx.json) {
-    ctx.printJson({ library: VERSION, api: { type, version: VERSION }, hypervisor: { type, version: hv } });
+    ctx.printJson({
+      library: VERSION,
+      api: { type, version: VERSION },
+      hypervisor: { type, version: hv },
+    });
     return;
   }
   ctx.print(

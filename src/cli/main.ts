@@ -41,7 +41,14 @@ interface GlobalOptions extends SessionOptions {
 
 /** Parses options up to the first word that is not one (getopt's `+` mode). */
 function parseGlobal(args: string[]): GlobalOptions {
-  const g: GlobalOptions = { quiet: false, json: false, readonly: false, interactive: false, help: false, rest: [] };
+  const g: GlobalOptions = {
+    quiet: false,
+    json: false,
+    readonly: false,
+    interactive: false,
+    help: false,
+    rest: [],
+  };
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -129,7 +136,9 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (g.version) {
-    const text = g.version === "short" ? `${VERSION}\n` : `virtkit ${VERSION}\nDrivers: ${registeredDrivers().join(", ")}\n`;
+    const text = g.version === "short"
+      ? `${VERSION}\n`
+      : `virtkit ${VERSION}\nDrivers: ${registeredDrivers().join(", ")}\n`;
     await Deno.stdout.write(new TextEncoder().encode(text));
     return 0;
   }

@@ -52,7 +52,9 @@ function byIdThenName(a: DomainSummary, b: DomainSummary): number {
 
 /** Fails when two mutually exclusive options are both given. */
 export function exclusive(ctx: CommandContext, a: string, b: string): void {
-  if (ctx.bool(a) && ctx.bool(b)) throw new CliError(`Options --${a} and --${b} are mutually exclusive`);
+  if (ctx.bool(a) && ctx.bool(b)) {
+    throw new CliError(`Options --${a} and --${b} are mutually exclusive`);
+  }
 }
 
 /** `list`: a table of domains, or their names, UUIDs or ids. */
@@ -67,7 +69,9 @@ export async function list(ctx: CommandContext): Promise<void> {
   const conn = await ctx.conn();
   const doms = (await conn.listAllDomainSummaries(flags)).sort(byIdThenName);
   const state = (d: DomainSummary) =>
-    ctx.bool("managed-save") && d.state === VIR_DOMAIN_SHUTOFF && d.managedSave ? "saved" : stateName(d.state);
+    ctx.bool("managed-save") && d.state === VIR_DOMAIN_SHUTOFF && d.managedSave
+      ? "saved"
+      : stateName(d.state);
   if (ctx.json) {
     ctx.printJson(doms.map((d) => ({
       id: d.id === -1 ? null : d.id,
@@ -84,7 +88,9 @@ export async function list(ctx: CommandContext): Promise<void> {
   if (!byUuid && !byName && !byId) {
     const title = ctx.bool("title");
     const header = title ? ["Id", "Name", "State", "Title"] : ["Id", "Name", "State"];
-    const rows = doms.map((d) => (title ? [id(d), d.name, state(d), firstLine(d.title)] : [id(d), d.name, state(d)]));
+    const rows = doms.map((
+      d,
+    ) => (title ? [id(d), d.name, state(d), firstLine(d.title)] : [id(d), d.name, state(d)]));
     ctx.print(formatTable(header, rows));
     return;
   }
@@ -150,7 +156,9 @@ export async function dominfo(ctx: CommandContext): Promise<void> {
   );
   if (secModel && secModel[0]) {
     rows.push(["Security model:", secModel[0]], ["Security DOI:", secModel[1]]);
-    if (label && label[0]) rows.push(["Security label:", `${label[0]} (${label[1] ? "enforcing" : "permissive"})`]);
+    if (label && label[0]) {
+      rows.push(["Security label:", `${label[0]} (${label[1] ? "enforcing" : "permissive"})`]);
+    }
   }
   ctx.print(rows.map(([k, v]) => `${k.padEnd(15)} ${v}\n`).join(""));
 }

@@ -35,15 +35,27 @@ export async function netList(ctx: CommandContext): Promise<void> {
     throw new CliError("Only one argument from --table, --name and --uuid may be specified.");
   }
   const conn = await ctx.conn();
-  const nets = (await conn.listAllNetworkSummaries(flags)).sort((a, b) => compareNames(a.name, b.name));
+  const nets = (await conn.listAllNetworkSummaries(flags)).sort((a, b) =>
+    compareNames(a.name, b.name)
+  );
   if (ctx.json) {
-    ctx.printJson(nets.map((n) => ({ name: n.name, uuid: n.uuid, active: n.active, autostart: n.autostart, persistent: n.persistent })));
+    ctx.printJson(
+      nets.map((n) => ({
+        name: n.name,
+        uuid: n.uuid,
+        active: n.active,
+        autostart: n.autostart,
+        persistent: n.persistent,
+      })),
+    );
   } else if (ctx.bool("uuid")) {
     ctx.print(nets.map((n) => `${n.uuid}\n`).join(""));
   } else if (ctx.bool("name")) {
     ctx.print(nets.map((n) => `${n.name}\n`).join(""));
   } else {
-    const rows = nets.map((n) => [n.name, n.active ? "active" : "inactive", yesNo(n.autostart), yesNo(n.persistent)]);
+    const rows = nets.map((
+      n,
+    ) => [n.name, n.active ? "active" : "inactive", yesNo(n.autostart), yesNo(n.persistent)]);
     ctx.print(formatTable(["Name", "State", "Autostart", "Persistent"], rows));
   }
 }
@@ -62,7 +74,14 @@ export async function netInfo(ctx: CommandContext): Promise<void> {
   const s = await net.summary();
   const bridge = await bridgeOf(net);
   if (ctx.json) {
-    ctx.printJson({ name: s.name, uuid: s.uuid, active: s.active, persistent: s.persistent, autostart: s.autostart, bridge: bridge ?? null });
+    ctx.printJson({
+      name: s.name,
+      uuid: s.uuid,
+      active: s.active,
+      persistent: s.persistent,
+      autostart: s.autostart,
+      bridge: bridge ?? null,
+    });
     return;
   }
   const rows: [string, string][] = [
@@ -84,7 +103,10 @@ export async function netDumpxml(ctx: CommandContext): Promise<void> {
   else ctx.print(xml);
 }
 
-async function lookupBy(ctx: CommandContext, by: (c: Connection, n: string) => Promise<Network>): Promise<Network> {
+async function lookupBy(
+  ctx: CommandContext,
+  by: (c: Connection, n: string) => Promise<Network>,
+): Promise<Network> {
   const n = ctx.req("network");
   const conn = await ctx.conn();
   try {

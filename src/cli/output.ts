@@ -19,7 +19,10 @@ import type { ErrorCode } from "../errors.ts";
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
   const line = (cells: string[]) =>
-    " " + cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c)))).join("   ") + "\n";
+    " " +
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c)))).join(
+      "   ",
+    ) + "\n";
   const rule = "-".repeat(widths.reduce((a, w) => a + w + 3, 0)) + "\n";
   return line(header) + rule + rows.map(line).join("");
 }
@@ -51,16 +54,63 @@ export function compareNames(a: string, b: string): number {
 }
 
 /** virsh's names of the domain states, by `VIR_DOMAIN_*` number. */
-export const STATE_NAMES = ["no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed", "pmsuspended"];
+export const STATE_NAMES = [
+  "no state",
+  "running",
+  "idle",
+  "paused",
+  "in shutdown",
+  "shut off",
+  "crashed",
+  "pmsuspended",
+];
 
 /** virsh's names of the reasons for each state, by state then reason number. */
 const REASON_NAMES: string[][] = [
   ["unknown"],
-  ["unknown", "booted", "migrated", "restored", "from snapshot", "unpaused", "migration canceled", "save canceled", "event wakeup", "crashed", "post-copy", "post-copy failed"],
+  [
+    "unknown",
+    "booted",
+    "migrated",
+    "restored",
+    "from snapshot",
+    "unpaused",
+    "migration canceled",
+    "save canceled",
+    "event wakeup",
+    "crashed",
+    "post-copy",
+    "post-copy failed",
+  ],
   ["unknown"],
-  ["unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog", "from snapshot", "shutting down", "creating snapshot", "crashed", "starting up", "post-copy", "post-copy failed"],
+  [
+    "unknown",
+    "user",
+    "migrating",
+    "saving",
+    "dumping",
+    "I/O error",
+    "watchdog",
+    "from snapshot",
+    "shutting down",
+    "creating snapshot",
+    "crashed",
+    "starting up",
+    "post-copy",
+    "post-copy failed",
+  ],
   ["unknown", "user"],
-  ["unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot", "daemon"],
+  [
+    "unknown",
+    "shutdown",
+    "destroyed",
+    "crashed",
+    "migrated",
+    "saved",
+    "failed",
+    "from snapshot",
+    "daemon",
+  ],
   ["unknown", "panicked"],
   ["unknown"],
 ];
@@ -100,7 +150,9 @@ const PREFIXES: Partial<Record<ErrorCode, string>> = {
 
 /** An error as one line of text: libvirt's prefix for its code, then its message. */
 export function describeError(e: unknown): string {
-  if (e instanceof CliError) return e.detail === undefined ? e.message : `${e.message}: ${describeError(e.detail)}`;
+  if (e instanceof CliError) {
+    return e.detail === undefined ? e.message : `${e.message}: ${describeError(e.detail)}`;
+  }
   // URI errors already say what is wrong with the URI; the rest get libvirt's prefix.
   if (e instanceof VirtError) return (e.domain === "uri" ? "" : PREFIXES[e.code] ?? "") + e.message;
   if (e instanceof Error) return e.message;
@@ -108,9 +160,13 @@ export function describeError(e: unknown): string {
 }
 
 /** An error as JSON: the innermost `VirtError`'s code and domain, and the whole message. */
-export function errorJson(e: unknown): { error: { code: string; domain: string; message: string } } {
+export function errorJson(
+  e: unknown,
+): { error: { code: string; domain: string; message: string } } {
   let inner = e;
   while (inner instanceof CliError && inner.detail !== undefined) inner = inner.detail;
   const v = inner instanceof VirtError ? inner : undefined;
-  return { error: { code: v?.code ?? "cli", domain: v?.domain ?? "cli", message: describeError(e) } };
+  return {
+    error: { code: v?.code ?? "cli", domain: v?.domain ?? "cli", message: describeError(e) },
+  };
 }

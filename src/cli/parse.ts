@@ -96,7 +96,9 @@ export function parseOptions(spec: CommandSpec, words: string[]): ParsedCommand 
   const set = (o: OptSpec, v: string | true) => {
     if (values.has(o.name)) throw new CliError(`option --${o.name} already seen`);
     if (o.type === "int" && typeof v === "string" && !/^[+-]?\d+$/.test(v.trim())) {
-      throw new CliError(`numeric value '${v}' for <${o.name}> option is malformed or out of range`);
+      throw new CliError(
+        `numeric value '${v}' for <${o.name}> option is malformed or out of range`,
+      );
     }
     values.set(o.name, v);
   };
@@ -117,7 +119,9 @@ export function parseOptions(spec: CommandSpec, words: string[]): ParsedCommand 
       } else if (eq !== -1) {
         set(o, w.slice(eq + 1));
       } else {
-        if (i + 1 >= words.length) throw new CliError(`expected syntax: --${name} <${typeName(o)}>`);
+        if (i + 1 >= words.length) {
+          throw new CliError(`expected syntax: --${name} <${typeName(o)}>`);
+        }
         set(o, words[++i]);
       }
       continue;
@@ -128,7 +132,11 @@ export function parseOptions(spec: CommandSpec, words: string[]): ParsedCommand 
   }
   for (const o of spec.opts) {
     if (o.required && !values.has(o.name)) {
-      throw new CliError(o.positional ? `command '${spec.name}' requires <${o.name}> option` : `command '${spec.name}' requires --${o.name} option`);
+      throw new CliError(
+        o.positional
+          ? `command '${spec.name}' requires <${o.name}> option`
+          : `command '${spec.name}' requires --${o.name} option`,
+      );
     }
   }
   return { spec, values };

@@ -13,7 +13,8 @@ import { completions } from "./shell.ts";
 const HISTORY_SIZE = 500;
 
 function historyPath(): string | undefined {
-  const cache = Deno.env.get("XDG_CACHE_HOME") || (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : undefined);
+  const cache = Deno.env.get("XDG_CACHE_HOME") ||
+    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : undefined);
   return cache ? `${cache}/virtkit/history` : undefined;
 }
 
@@ -21,7 +22,10 @@ function loadHistory(path: string | undefined): string[] {
   if (!path) return [];
   try {
     // The file lists the oldest line first; readline wants the newest first.
-    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim()).reverse().slice(0, HISTORY_SIZE);
+    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim()).reverse().slice(
+      0,
+      HISTORY_SIZE,
+    );
   } catch {
     return [];
   }

@@ -163,8 +163,12 @@ export class Session implements SessionControl {
       if (cmd.spec.modifies && this.opts.readonly) {
         throw new CliError(`operation forbidden: read-only access prevents '${cmd.spec.name}'`);
       }
+      // Load the handler while the connection opens (awaited below; marked
+      // handled so a failed load is reported there, not as an uncaught rejection).
+      const handler = cmd.spec.load();
+      handler.catch(() => {});
       if (!cmd.spec.noConnect) await this.connection();
-      await (await cmd.spec.load())(ctx);
+      await (await handler)(ctx);
     } catch (e) {
       if (e instanceof ConnectError && !this.interactive) throw e;
       ok = false;
@@ -189,7 +193,9 @@ export class Session implements SessionControl {
       str,
       req: (name) => {
         const x = str(name);
-        if (x === undefined) throw new CliError(`command '${cmd.spec.name}' requires <${name}> option`);
+        if (x === undefined) {
+          throw new CliError(`command '${cmd.spec.name}' requires <${name}> option`);
+        }
         return x;
       },
       int: (name) => {

@@ -21,7 +21,9 @@ function optTitle(o: OptSpec): string {
 }
 
 function commandHelp(c: CommandSpec): string {
-  let s = `  NAME\n    ${c.name} - ${c.help}\n\n  SYNOPSIS\n    ${[c.name, ...c.opts.map(optSynopsis)].join(" ")}\n\n`;
+  let s = `  NAME\n    ${c.name} - ${c.help}\n\n  SYNOPSIS\n    ${
+    [c.name, ...c.opts.map(optSynopsis)].join(" ")
+  }\n\n`;
   s += `  DESCRIPTION\n    ${c.desc}\n`;
   if (c.opts.length) {
     s += `\n  OPTIONS\n`;
@@ -39,7 +41,8 @@ const COMPLETION_HELP = `  SETUP
 
 function groupHelp(group: string, title: string): string {
   const cmds = COMMANDS.filter((c) => c.group === group && !c.hidden);
-  return ` ${title} (help keyword '${group}'):\n` + cmds.map((c) => `    ${c.name.padEnd(30)} ${c.help}\n`).join("");
+  return ` ${title} (help keyword '${group}'):\n` +
+    cmds.map((c) => `    ${c.name.padEnd(30)} ${c.help}\n`).join("");
 }
 
 /** `help [COMMAND|GROUP]`. */
@@ -133,7 +136,11 @@ async function names(conn: Connection, kind: "domain" | "network"): Promise<stri
 }
 
 /** Domain or network names from `session`'s connection, or from one opened to `uri` for the purpose. */
-async function namesVia(session: (() => Promise<Connection>) | undefined, uri: string | undefined, kind: "domain" | "network") {
+async function namesVia(
+  session: (() => Promise<Connection>) | undefined,
+  uri: string | undefined,
+  kind: "domain" | "network",
+) {
   try {
     if (session) return await names(await session(), kind);
     const conn = await open(uri);
@@ -153,10 +160,15 @@ async function namesVia(session: (() => Promise<Connection>) | undefined, uri: s
  * domains and networks come from `session` when given (the interactive
  * shell's connection), otherwise from a connection to the line's `-c` URI.
  */
-export async function completions(line: string, session?: () => Promise<Connection>): Promise<string[]> {
+export async function completions(
+  line: string,
+  session?: () => Promise<Connection>,
+): Promise<string[]> {
   // The program and its options come first; after a ';' a new command starts.
   const semi = line.lastIndexOf(";");
-  const { words: head, current: headCurrent } = splitPartial(semi === -1 ? line : line.slice(0, semi) + " ");
+  const { words: head, current: headCurrent } = splitPartial(
+    semi === -1 ? line : line.slice(0, semi) + " ",
+  );
   let i = 1;
   let uri: string | undefined;
   while (i < head.length && head[i].startsWith("-")) {
@@ -183,11 +195,15 @@ export async function completions(line: string, session?: () => Promise<Connecti
   if (!spec) return [];
   const args = words.slice(i + 1);
   const prev = args.at(-1);
-  const prevOpt = prev?.startsWith("--") ? spec.opts.find((o) => o.name === prev.slice(2)) : undefined;
+  const prevOpt = prev?.startsWith("--")
+    ? spec.opts.find((o) => o.name === prev.slice(2))
+    : undefined;
   let target: OptSpec | undefined;
   if (prevOpt && prevOpt.type !== "bool") target = prevOpt;
   else if (current.startsWith("-")) {
-    const used = new Set(args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0]));
+    const used = new Set(
+      args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0]),
+    );
     return match(spec.opts.filter((o) => !used.has(o.name)).map((o) => `--${o.name}`));
   } else {
     const filled = new Set<string>();
@@ -207,7 +223,10 @@ export async function completions(line: string, session?: () => Promise<Connecti
     case "network":
       return match(await namesVia(session, uri, target.complete));
     case "command":
-      return match([...COMMANDS.filter((c) => !c.hidden).map((c) => c.name), ...GROUPS.map(([g]) => g)]);
+      return match([
+        ...COMMANDS.filter((c) => !c.hidden).map((c) => c.name),
+        ...GROUPS.map(([g]) => g),
+      ]);
     case "shell":
       return match(["bash", "zsh"]);
     default:

@@ -53,11 +53,23 @@ export interface CapsHost {
     features: string[];
     /** Supported page sizes in KiB. */
     pageSizes: number[];
+    /** The named CPU model closest to the host's. */
+    model?: string;
+    vendor?: string;
+    microcode?: number;
+    signature?: { family: number; model: number; stepping: number };
+    topology?: { sockets: number; dies: number; cores: number; threads: number };
+    /** Physical address bits the host CPU has. */
+    maxPhysAddrBits?: number;
+    /** Features beyond the model's (`<feature name='...'/>`). */
+    modelFeatures?: string[];
   };
   /** Supported suspend targets: `suspend_mem`, `suspend_disk`, `suspend_hybrid`. */
   powerManagement: string[];
   /** Whether an IOMMU is present; undefined leaves `<iommu>` out. */
   iommu?: boolean;
+  /** Live migration and its URI transports; undefined leaves `<migration_features>` out. */
+  migration?: { live: boolean; uriTransports: string[] };
   /** NUMA cells; undefined leaves `<topology>` out. */
   cells?: CapsCell[];
   secModels: CapsSecModel[];
@@ -75,6 +87,7 @@ export interface CapsMachine {
   name: string;
   canonical?: string;
   maxCpus?: number;
+  deprecated?: boolean;
 }
 
 /** One kind of guest the host can run. */
@@ -97,7 +110,26 @@ export interface Capabilities {
 }
 
 function formatMachines(w: XmlWriter, machines: CapsMachine[] | undefined): void {
-  for (const m of machines ?? []) w.text("machine", m.name, [["canonical", m.canonical], ["maxCpus", m.maxCpus]]);
+  for (const m of machines ?? []) {
+    w.text("machine", m.name, [
+      ["canonical", m.canonical],
+      ["maxCpus", m.maxCpus],
+      ["deprecated", m.deprecated ? "yes" : undefined],
+    ]);
+  }
+}
+
+/** The host CPU's model, identity, topology and extra features, in libvirt's order. */
+function formatCpuModel(w: XmlWriter, cpu: CapsHost["cpu"]): void {
+  w.text("model", cpu.model);
+  w.text("vendor", cpu.vendor);
+  if (cpu.microcode !== undefined) w.elem("microcode", [["version", cpu.microcode]]);
+  const sig = cpu.signature;
+  if (sig) w.elem("signature", [["family", sig.family], ["model", sig.model], ["stepping", sig.stepping]]);
+  const t = cpu.topology;
+  if (t) w.elem("topology", [["sockets", t.sockets], ["dies", t.dies], ["cores", t.cores], ["threads", t.threads]]);
+  if (cpu.maxPhysAddrBits !== undefined) w.elem("maxphysaddr", [["mode", "emulate"], ["bits", cpu.maxPhysAddrBits]]);
+  for (const f of cpu.modelFeatures ?? []) w.elem("feature", [["name", f]]);
 }
 
 function formatHost(w: XmlWriter, h: CapsHost): void {
@@ -105,11 +137,23 @@ function formatHost(w: XmlWriter, h: CapsHost): void {
     w.text("uuid", h.uuid);
     w.elem("cpu", null, (w) => {
       w.text("arch", h.cpu.arch);
-      if (h.cpu.features.length) w.elem("features", null, (w) => h.cpu.features.forEach((f) => w.elem(f)));
+      if (h.cpu.features.length) {
+        w.elem("features", null, (w) => h.cpu.features.forEach((f) => w.elem(f)));
+      }
+      formatCpuModel(w, h.cpu);
       for (const size of h.cpu.pageSizes) w.elem("pages", [["unit", "KiB"], ["size", size]]);
     });
     w.elem("power_management", null, (w) => h.powerManagement.forEach((p) => w.elem(p)));
     if (h.iommu !== undefined) w.elem("iommu", [["support", h.iommu ? "yes" : "no"]]);
+    if (h.migration) {
+      const m = h.migration;
+      w.elem("migration_features", null, (w) => {
+        if (m.live) w.elem("live");
+        if (m.uriTransports.length) {
+          w.elem("uri_transports", null, (w) => m.uriTransports.forEach((t) => w.text("uri_transport", t)));
+        }
+      });
+    }
     if (h.cells) {
       const cells = h.cells;
       w.elem("topology", null, (w) => {
@@ -131,7 +175,11 @@ function formatCell(w: XmlWriter, c: CapsCell): void {
     w.text("memory", c.memory, [["unit", "KiB"]]);
     for (const p of c.pages) w.text("pages", p.count, [["unit", "KiB"], ["size", p.size]]);
     if (c.distances?.length) {
-      w.elem("distances", null, (w) => c.distances!.forEach((d) => w.elem("sibling", [["id", d.id], ["value", d.value]])));
+      w.elem(
+        "distances",
+        null,
+        (w) => c.distances!.forEach((d) => w.elem("sibling", [["id", d.id], ["value", d.value]])),
+      );
     }
     w.elem("cpus", [["num", c.cpus.length]], (w) => {
       for (const cpu of c.cpus) {
@@ -163,7 +211,12 @@ function formatGuest(w: XmlWriter, g: CapsGuest): void {
       }
     });
     if (g.features.length) {
-      w.elem("features", null, (w) => g.features.forEach((f) => w.elem(f.name, [["default", f.default], ["toggle", f.toggle]])));
+      w.elem(
+        "features",
+        null,
+        (w) =>
+          g.features.forEach((f) => w.elem(f.name, [["default", f.default], ["toggle", f.toggle]])),
+      );
     }
   });
 }

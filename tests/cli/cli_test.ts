@@ -11,7 +11,10 @@ import { completions } from "../../src/cli/shell.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-async function cli(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string; code: number }> {
+async function cli(
+  args: string[],
+  stdin?: string,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     stdin: stdin === undefined ? "null" : "piped",
@@ -38,8 +41,14 @@ function cliError(f: () => unknown, message: string): void {
 }
 
 Deno.test("syntax: commands, quotes, escapes and comments", () => {
-  assertEquals(splitCommands("list --all; domstate test"), [["list", "--all"], ["domstate", "test"]]);
-  assertEquals(splitCommands("define 'my file.xml'\nstart \"vm 1\""), [["define", "my file.xml"], ["start", "vm 1"]]);
+  assertEquals(splitCommands("list --all; domstate test"), [["list", "--all"], [
+    "domstate",
+    "test",
+  ]]);
+  assertEquals(splitCommands("define 'my file.xml'\nstart \"vm 1\""), [["define", "my file.xml"], [
+    "start",
+    "vm 1",
+  ]]);
   assertEquals(splitCommands("echo a\\ b 'c;d' \"e'f\""), [["echo", "a b", "c;d", "e'f"]]);
   assertEquals(splitCommands("list # all of them\n; ; uri"), [["list"], ["uri"]]);
   assertEquals(splitCommands("list \\\n --all"), [["list", "--all"]]);
@@ -50,41 +59,75 @@ Deno.test("syntax: commands, quotes, escapes and comments", () => {
 
 Deno.test("options: positional and named values, virsh's errors", () => {
   const domstate = findCommand("domstate")!;
-  assertEquals(parseOptions(domstate, ["test", "--reason"]).values, new Map<string, string | true>([["domain", "test"], ["reason", true]]));
+  assertEquals(
+    parseOptions(domstate, ["test", "--reason"]).values,
+    new Map<string, string | true>([["domain", "test"], ["reason", true]]),
+  );
   assertEquals(parseOptions(domstate, ["--domain=test"]).values.get("domain"), "test");
   assertEquals(parseOptions(domstate, ["--domain", "test"]).values.get("domain"), "test");
   assertEquals(parseOptions(domstate, ["--", "--odd-name"]).values.get("domain"), "--odd-name");
   cliError(() => parseOptions(domstate, []), "command 'domstate' requires <domain> option");
   cliError(() => parseOptions(domstate, ["a", "b"]), "unexpected data 'b'");
-  cliError(() => parseOptions(domstate, ["--reason", "--reason", "a"]), "option --reason already seen");
-  cliError(() => parseOptions(domstate, ["--frob", "a"]), "command 'domstate' doesn't support option --frob");
-  cliError(() => parseOptions(domstate, ["a", "--reason=yes"]), "invalid '=' after option --reason");
-  cliError(() => parseOptions(findCommand("shutdown")!, ["a", "--mode"]), "expected syntax: --mode <string>");
+  cliError(
+    () => parseOptions(domstate, ["--reason", "--reason", "a"]),
+    "option --reason already seen",
+  );
+  cliError(
+    () => parseOptions(domstate, ["--frob", "a"]),
+    "command 'domstate' doesn't support option --frob",
+  );
+  cliError(
+    () => parseOptions(domstate, ["a", "--reason=yes"]),
+    "invalid '=' after option --reason",
+  );
+  cliError(
+    () => parseOptions(findCommand("shutdown")!, ["a", "--mode"]),
+    "expected syntax: --mode <string>",
+  );
 });
 
 Deno.test("tables: columns padded to the widest cell, the last one unpadded", () => {
   assertEquals(
-    formatTable(["Id", "Name", "State"], [["1", "test", "running"], ["-", "longer-name", "shut off"]]),
+    formatTable(["Id", "Name", "State"], [["1", "test", "running"], [
+      "-",
+      "longer-name",
+      "shut off",
+    ]]),
     " Id   Name          State\n" +
       "------------------------------\n" +
       " 1    test          running\n" +
       " -    longer-name   shut off\n",
   );
-  assertEquals(formatTable(["Id", "Name", "State"], []), " Id   Name   State\n--------------------\n");
+  assertEquals(
+    formatTable(["Id", "Name", "State"], []),
+    " Id   Name   State\n--------------------\n",
+  );
 });
 
 Deno.test("errors: each failure is one error: line and a non-zero exit", async () => {
   const cases: [string[], RegExp][] = [
-    [["-c", "bogus:///x", "list"], /^error: failed to connect to the hypervisor: unknown driver 'bogus' in URI 'bogus:\/\/\/x'; available drivers: test/],
-    [["-c", "test+frob:///default", "list"], /^error: failed to connect to the hypervisor: invalid connection URI .*unknown transport 'frob'/],
+    [
+      ["-c", "bogus:///x", "list"],
+      /^error: failed to connect to the hypervisor: unknown driver 'bogus' in URI 'bogus:\/\/\/x'; available drivers: test/,
+    ],
+    [
+      ["-c", "test+frob:///default", "list"],
+      /^error: failed to connect to the hypervisor: invalid connection URI .*unknown transport 'frob'/,
+    ],
     [["-c", "test:///default?x=1", "list"], /unknown parameter 'x'/],
     [["frob"], /^error: unknown command: 'frob'$/],
     [["list", "--bogus"], /^error: command 'list' doesn't support option --bogus$/],
     [["--bogus", "list"], /^error: unsupported option '--bogus'. See --help.$/],
     [["dominfo", "nosuch"], /^error: failed to get domain 'nosuch'$/],
     [["net-info", "nosuch"], /^error: failed to get network 'nosuch'$/],
-    [["define", "/nonexistent/vm.xml"], /^error: Failed to open file '\/nonexistent\/vm.xml': No such file or directory$/],
-    [["resume", "test"], /^error: Failed to resume domain 'test': Requested operation is not valid: domain is not paused$/],
+    [
+      ["define", "/nonexistent/vm.xml"],
+      /^error: Failed to open file '\/nonexistent\/vm.xml': No such file or directory$/,
+    ],
+    [
+      ["resume", "test"],
+      /^error: Failed to resume domain 'test': Requested operation is not valid: domain is not paused$/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await cli(args);
@@ -101,7 +144,10 @@ Deno.test("errors: a malformed domain file", async () => {
     await Deno.writeTextFile(`${dir}/bad.xml`, "<domain type='test'><name>x</name>");
     const r = await cli(["define", `${dir}/bad.xml`]);
     assertEquals(r.code, 1);
-    assertMatch(r.stderr, /^error: Failed to define domain from .*bad.xml: XML error: malformed XML at line 1, column \d+: unclosed element <domain>\n$/);
+    assertMatch(
+      r.stderr,
+      /^error: Failed to define domain from .*bad.xml: XML error: malformed XML at line 1, column \d+: unclosed element <domain>\n$/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -125,18 +171,42 @@ Deno.test("run: commands from standard input", async () => {
 });
 
 Deno.test("--json: machine-readable results, one line per command", async () => {
-  const r = await cli(["--json", "list --all; domstate --reason test; net-list; dominfo test; start test"]);
+  const r = await cli([
+    "--json",
+    "list --all; domstate --reason test; net-list; dominfo test; start test",
+  ]);
   const lines = r.stdout.trimEnd().split("\n");
   assertEquals(lines.length, 4);
-  assertEquals(JSON.parse(lines[0]), [{ id: 1, name: "test", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", state: "running", persistent: true, autostart: false }]);
+  assertEquals(JSON.parse(lines[0]), [{
+    id: 1,
+    name: "test",
+    uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f",
+    state: "running",
+    persistent: true,
+    autostart: false,
+  }]);
   assertEquals(JSON.parse(lines[1]), { state: "running", reason: "unknown" });
-  assertEquals(JSON.parse(lines[2]), [{ name: "default", uuid: "dd8fe884-6c02-601e-7551-cca97df1c5df", active: true, autostart: false, persistent: true }]);
+  assertEquals(JSON.parse(lines[2]), [{
+    name: "default",
+    uuid: "dd8fe884-6c02-601e-7551-cca97df1c5df",
+    active: true,
+    autostart: false,
+    persistent: true,
+  }]);
   const info = JSON.parse(lines[3]);
-  assertEquals([info.name, info.maxMemory, info.securityLabel], ["test", 8388608, { label: "libvirt-test", enforcing: true }]);
-  assertEquals(JSON.parse(r.stderr), { error: { code: "cli", domain: "cli", message: "Domain is already active" } });
+  assertEquals([info.name, info.maxMemory, info.securityLabel], ["test", 8388608, {
+    label: "libvirt-test",
+    enforcing: true,
+  }]);
+  assertEquals(JSON.parse(r.stderr), {
+    error: { code: "cli", domain: "cli", message: "Domain is already active" },
+  });
   // Per command too.
   assertEquals(JSON.parse((await cli(["domid", "test", "--json"])).stdout), { id: 1 });
-  assertEquals(JSON.parse((await cli(["--json", "destroy test"])).stdout), { domain: "test", result: "destroyed" });
+  assertEquals(JSON.parse((await cli(["--json", "destroy test"])).stdout), {
+    domain: "test",
+    result: "destroyed",
+  });
 });
 
 Deno.test("-q: no confirmations and no blank lines", async () => {
@@ -158,26 +228,52 @@ Deno.test("help: groups, one command, unknown names", async () => {
   const one = await cli(["help domstate"]);
   assertMatch(one.stdout, /SYNOPSIS\n {4}domstate <domain> \[--reason\] \[--json\]\n/);
   assertMatch(one.stdout, /\n {4}\[--domain\] <string> {2}domain name, id or uuid\n/);
-  assertEquals((await cli(["help frob"])).stderr, "error: command or command group 'frob' doesn't exist\n");
+  assertEquals(
+    (await cli(["help frob"])).stderr,
+    "error: command or command group 'frob' doesn't exist\n",
+  );
   const usage = await cli(["--help"]);
   assertMatch(usage.stdout, /-c \| --connect=URI/);
 });
 
 Deno.test("completion: scripts and candidates", async () => {
-  assertMatch((await cli(["completion", "bash"])).stdout, /complete -o default -o nospace -F _virtkit virtkit/);
+  assertMatch(
+    (await cli(["completion", "bash"])).stdout,
+    /complete -o default -o nospace -F _virtkit virtkit/,
+  );
   assertMatch((await cli(["completion", "zsh"])).stdout, /^#compdef virtkit/);
-  assertEquals((await cli(["completion", "fish"])).stderr, "error: unknown shell 'fish', expected 'bash' or 'zsh'\n");
-  assertEquals(await completions("virtkit net-"), ["net-dumpxml", "net-info", "net-list", "net-name", "net-uuid"]);
+  assertEquals(
+    (await cli(["completion", "fish"])).stderr,
+    "error: unknown shell 'fish', expected 'bash' or 'zsh'\n",
+  );
+  assertEquals(await completions("virtkit net-"), [
+    "net-dumpxml",
+    "net-info",
+    "net-list",
+    "net-name",
+    "net-uuid",
+  ]);
   assertEquals(await completions("virtkit domstate --r"), ["--reason"]);
   assertEquals(await completions("virtkit -c test:///default domstate "), ["test"]);
   assertEquals(await completions("virtkit -c test:///default list; net-info d"), ["default"]);
-  assertEquals(await completions("virtkit help dom"), ["domain", "domid", "dominfo", "dommemstat", "domname", "domstate", "domuuid"]);
+  assertEquals(await completions("virtkit help dom"), [
+    "domain",
+    "domid",
+    "dominfo",
+    "dommemstat",
+    "domname",
+    "domstate",
+    "domuuid",
+  ]);
   assertEquals(await completions("virtkit define "), []);
   assertEquals((await cli(["-q", "complete", "--", "virtkit completion "])).stdout, "bash\nzsh\n");
 });
 
 Deno.test("version: ours and the hypervisor's", async () => {
   const r = await cli(["version"]);
-  assertMatch(r.stdout, /^Compiled against library: virtkit \d+\.\d+\.\d+\nUsing library: virtkit .*\nUsing API: TEST .*\nRunning hypervisor: TEST 0\.0\.2\n\n$/);
+  assertMatch(
+    r.stdout,
+    /^Compiled against library: virtkit \d+\.\d+\.\d+\nUsing library: virtkit .*\nUsing API: TEST .*\nRunning hypervisor: TEST 0\.0\.2\n\n$/,
+  );
   assertMatch((await cli(["-v"])).stdout, /^\d+\.\d+\.\d+\n$/);
 });

@@ -8,7 +8,10 @@ import { assertEquals } from "../assert.ts";
 import { hasCommand, skipUnless } from "../skip.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const ignore = skipUnless(hasCommand("virsh"), "virsh is not installed (apt-get install libvirt-clients)");
+const ignore = skipUnless(
+  hasCommand("virsh"),
+  "virsh is not installed (apt-get install libvirt-clients)",
+);
 
 interface Run {
   stdout: string;
@@ -17,7 +20,13 @@ interface Run {
 }
 
 async function run(cmd: string, args: string[], cwd: string): Promise<Run> {
-  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped", env: { LC_ALL: "C" } }).output();
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { LC_ALL: "C" },
+  }).output();
   const dec = new TextDecoder();
   return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
 }
@@ -35,10 +44,15 @@ function stable(s: string): string {
   return s.replace(/^(CPU time: +)\d+\.\d+s$/gm, "$1<time>");
 }
 
-async function compare(line: string, opts: { uri?: string; files?: Record<string, string>; stderr?: boolean } = {}) {
+async function compare(
+  line: string,
+  opts: { uri?: string; files?: Record<string, string>; stderr?: boolean } = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "virtkit-compat-" });
   try {
-    for (const [name, text] of Object.entries(opts.files ?? {})) await Deno.writeTextFile(`${dir}/${name}`, text);
+    for (const [name, text] of Object.entries(opts.files ?? {})) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
     const uri = (opts.uri ?? "test:///default").replace("$DIR", dir);
     const [theirs, ours] = await Promise.all([virsh(uri, line, dir), virtkit(uri, line, dir)]);
     assertEquals(stable(ours.stdout), stable(theirs.stdout), `stdout of '${line}'`);
@@ -62,11 +76,17 @@ const VM1 = `<domain type='test'>
 
 // The transcripts the issue names.
 
-Deno.test({ name: "virsh compat: list --all; domstate --reason test; domid test", ignore }, async () => {
-  await compare("list --all; domstate --reason test; domid test", { stderr: true });
-});
+Deno.test(
+  { name: "virsh compat: list --all; domstate --reason test; domid test", ignore },
+  async () => {
+    await compare("list --all; domstate --reason test; domid test", { stderr: true });
+  },
+);
 
-Deno.test({ name: "virsh compat: define, start, suspend, domstate, resume, destroy, undefine, list", ignore }, async () => {
+Deno.test({
+  name: "virsh compat: define, start, suspend, domstate, resume, destroy, undefine, list",
+  ignore,
+}, async () => {
   await compare(
     "define vm1.xml; start vm1; suspend vm1; domstate --reason vm1; resume vm1; destroy vm1; undefine vm1; list --all",
     { files: { "vm1.xml": VM1 }, stderr: true },
@@ -97,24 +117,77 @@ for (const line of MORE) {
 }
 
 Deno.test({ name: "virsh compat: define then query a shut-off domain", ignore }, async () => {
-  await compare("define vm1.xml; dominfo vm1; vcpucount vm1; domid vm1; list --all; autostart vm1; list --autostart --all", {
-    files: { "vm1.xml": VM1 },
-  });
+  await compare(
+    "define vm1.xml; dominfo vm1; vcpucount vm1; domid vm1; list --all; autostart vm1; list --autostart --all",
+    {
+      files: { "vm1.xml": VM1 },
+    },
+  );
 });
 
-Deno.test({ name: "virsh compat: create a transient domain and shut it down", ignore }, async () => {
-  await compare("create vm1.xml; list --transient; dominfo vm1; shutdown vm1; list --all", { files: { "vm1.xml": VM1 } });
-});
+Deno.test(
+  { name: "virsh compat: create a transient domain and shut it down", ignore },
+  async () => {
+    await compare("create vm1.xml; list --transient; dominfo vm1; shutdown vm1; list --all", {
+      files: { "vm1.xml": VM1 },
+    });
+  },
+);
 
-Deno.test({ name: "virsh compat: dumpxml of the default domain, live and inactive", ignore }, async () => {
-  await compare("dumpxml test; dumpxml --inactive test");
-});
+Deno.test(
+  { name: "virsh compat: dumpxml of the default domain, live and inactive", ignore },
+  async () => {
+    await compare("dumpxml test; dumpxml --inactive test");
+  },
+);
 
-Deno.test({ name: "virsh compat: failures print nothing on stdout but virsh's blank line", ignore }, async () => {
-  for (const line of ["dominfo nosuch", "frob", "list --bogus", "domstate", "domstate a b", "start test", "domid nosuch; list"]) {
-    await compare(line);
-  }
-});
+const DEVICES = `<domain type='test'>
+  <name>dev1</name>
+  <uuid>7d1b6a3c-5e2f-4a10-9b8c-0d1e2f3a4b5c</uuid>
+  <memory unit='MiB'>256</memory>
+  <os><type>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/var/lib/images/dev1.img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <mac address='52:54:00:aa:bb:01'/>
+      <source network='default'/>
+    </interface>
+    <video/>
+    <memballoon model='virtio'/>
+  </devices>
+</domain>
+`;
+
+Deno.test(
+  { name: "virsh compat: the test host's defaults for devices (arch, ifnames, video)", ignore },
+  async () => {
+    await compare("define dev1.xml; dumpxml dev1; start dev1; dumpxml dev1; dommemstat dev1", {
+      files: { "dev1.xml": DEVICES },
+    });
+  },
+);
+
+Deno.test(
+  { name: "virsh compat: failures print nothing on stdout but virsh's blank line", ignore },
+  async () => {
+    for (
+      const line of [
+        "dominfo nosuch",
+        "frob",
+        "list --bogus",
+        "domstate",
+        "domstate a b",
+        "start test",
+        "domid nosuch; list",
+      ]
+    ) {
+      await compare(line);
+    }
+  },
+);
 
 const HOST = `<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
   <cpu>

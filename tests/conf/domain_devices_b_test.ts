@@ -656,15 +656,15 @@ Deno.test("video: default video memory depends on the hypervisor; graphics imply
   );
   assertEquals(
     devices(vmvga, { type: "vbox" }),
-    "    <video>\n      <model type='vmvga' vram='8192' primary='yes'/>\n    </video>\n",
+    "    <video>\n      <model type='vmvga' vram='8192' heads='1' primary='yes'/>\n    </video>\n",
   );
   assertEquals(
     devices(vmvga),
-    "    <video>\n      <model type='vmvga' vram='16384' primary='yes'/>\n    </video>\n",
+    "    <video>\n      <model type='vmvga' vram='16384' heads='1' primary='yes'/>\n    </video>\n",
   );
   assertEquals(
     devices("    <graphics type='sdl'/>\n"),
-    "    <graphics type='sdl'/>\n    <video>\n      <model type='default' primary='yes'/>\n    </video>\n",
+    "    <graphics type='sdl'/>\n    <video>\n      <model type='default' heads='1' primary='yes'/>\n    </video>\n",
   );
   assertEquals(
     devices(

@@ -39,14 +39,20 @@ async function withHost(uri: string, f: (c: Connection) => Promise<void>): Promi
 }
 
 const def = (name: string, extra = "", uuid = "") =>
-  `<domain type='test'><name>${name}</name>${uuid ? `<uuid>${uuid}</uuid>` : ""}<memory>1048576</memory>` +
+  `<domain type='test'><name>${name}</name>${
+    uuid ? `<uuid>${uuid}</uuid>` : ""
+  }<memory>1048576</memory>` +
   `<currentMemory>524288</currentMemory><vcpu current='1'>4</vcpu><os><type>hvm</type></os>${extra}</domain>`;
 
 Deno.test("default host: the stored definitions agree with their names and UUIDs", () => {
   const d = parseDomainXml(DEFAULT_DOMAIN.xml);
   assertEquals([d.name, d.uuid], [DEFAULT_DOMAIN.name, DEFAULT_DOMAIN.uuid]);
   const n = parseNetworkXml(DEFAULT_NETWORK.xml);
-  assertEquals([n.name, n.uuid, n.bridge?.name], [DEFAULT_NETWORK.name, DEFAULT_NETWORK.uuid, DEFAULT_NETWORK.bridge]);
+  assertEquals([n.name, n.uuid, n.bridge?.name], [
+    DEFAULT_NETWORK.name,
+    DEFAULT_NETWORK.uuid,
+    DEFAULT_NETWORK.bridge,
+  ]);
 });
 
 Deno.test("default host: the running domain test, the default network, node info", async () => {
@@ -56,10 +62,25 @@ Deno.test("default host: the running domain test, the default network, node info
     assertEquals(await t.OSType(), "linux");
     assertEquals(await t.securityLabel(), ["libvirt-test", true]);
     assertEquals((await t.memoryStats()).rss, 1048576);
-    assertEquals(await c.getInfo(), { model: "i686", memory: 3145728, cpus: 16, mhz: 1400, nodes: 2, sockets: 2, cores: 2, threads: 2 });
+    assertEquals(await c.getInfo(), {
+      model: "i686",
+      memory: 3145728,
+      cpus: 16,
+      mhz: 1400,
+      nodes: 2,
+      sockets: 2,
+      cores: 2,
+      threads: 2,
+    });
     const net = await c.networkLookupByName("default");
     assertEquals(await net.bridgeName(), "virbr0");
-    assertEquals(await net.summary(), { name: "default", uuid: DEFAULT_NETWORK.uuid, active: true, persistent: true, autostart: false });
+    assertEquals(await net.summary(), {
+      name: "default",
+      uuid: DEFAULT_NETWORK.uuid,
+      active: true,
+      persistent: true,
+      autostart: false,
+    });
     assertEquals(await net.XMLDesc(), DEFAULT_NETWORK.xml);
   });
 });
@@ -73,9 +94,32 @@ Deno.test("domains: guests without an arch get the test host's i686", async () =
   });
 });
 
+Deno.test("domains: interfaces get free testnetN names, video adapters a model", async () => {
+  await withHost("test:///default", async (c) => {
+    const nets = "<interface type='network'><source network='default'/></interface>" +
+      "<interface type='network'><source network='default'/><target dev='testnet0'/></interface>";
+    const d = await c.defineXML(def("nics", `<devices>${nets}<video/></devices>`));
+    const xml = await d.XMLDesc(VIR_DOMAIN_XML_INACTIVE);
+    assertEquals([...xml.matchAll(/<target dev='(testnet\d)'\/>/g)].map((m) => m[1]), [
+      "testnet1",
+      "testnet0",
+    ]);
+    assertMatch(xml, /<model type='cirrus' vram='16384'/);
+    const xen = await c.defineXML(
+      def("pv", "<devices><video/></devices>").replace("<type>hvm", "<type>xen"),
+    );
+    assertMatch(
+      await xen.XMLDesc(),
+      /<type arch='i686'>xen<\/type>[\s\S]*<model type='xen' vram='4096'/,
+    );
+  });
+});
+
 Deno.test("domains: on_poweroff and on_reboot decide what shutdown and reboot do", async () => {
   await withHost("test:///default", async (c) => {
-    const keep = await c.createXML(def("keep", "<on_poweroff>restart</on_poweroff><on_reboot>destroy</on_reboot>"));
+    const keep = await c.createXML(
+      def("keep", "<on_poweroff>restart</on_poweroff><on_reboot>destroy</on_reboot>"),
+    );
     await keep.shutdown();
     assertEquals(await keep.state(), [VIR_DOMAIN_RUNNING, 1]);
     await keep.reboot();
@@ -100,15 +144,31 @@ Deno.test("domains: state errors", async () => {
     await fails(() => d.memoryStats(), "operation-invalid", /domain is not running/);
     await d.create();
     await fails(() => d.create(), "operation-invalid", /domain 'idle' is already running/);
-    await fails(() => c.createXML(def("idle", "", uuid)), "operation-invalid", /domain 'idle' is already active/);
-    await fails(() => c.createXML(def("idle")), "operation-failed", /domain 'idle' already exists with uuid 12345678/);
-    await fails(() => d.shutdown(1), "argument-unsupported", /unsupported flags \(0x1\) for shutdown/);
+    await fails(
+      () => c.createXML(def("idle", "", uuid)),
+      "operation-invalid",
+      /domain 'idle' is already active/,
+    );
+    await fails(
+      () => c.createXML(def("idle")),
+      "operation-failed",
+      /domain 'idle' already exists with uuid 12345678/,
+    );
+    await fails(
+      () => d.shutdown(1),
+      "argument-unsupported",
+      /unsupported flags \(0x1\) for shutdown/,
+    );
   });
 });
 
 Deno.test("domains: name and UUID clashes", async () => {
   await withHost("test:///default", async (c) => {
-    await fails(() => c.defineXML(def("test")), "operation-failed", /domain 'test' already exists with uuid 6695eb01/);
+    await fails(
+      () => c.defineXML(def("test")),
+      "operation-failed",
+      /domain 'test' already exists with uuid 6695eb01/,
+    );
     await fails(
       () => c.defineXML(def("other", "", DEFAULT_DOMAIN.uuid)),
       "operation-failed",
@@ -129,7 +189,11 @@ Deno.test("domains: redefining a running domain changes only its persistent conf
     assertMatch(await d.XMLDesc(VIR_DOMAIN_XML_INACTIVE), /<vcpu placement='static'>3<\/vcpu>/);
     await d.destroy();
     assertEquals(await d.vcpusFlags(0), 3);
-    await fails(() => d.vcpusFlags(VIR_DOMAIN_AFFECT_LIVE), "operation-invalid", /domain is not running/);
+    await fails(
+      () => d.vcpusFlags(VIR_DOMAIN_AFFECT_LIVE),
+      "operation-invalid",
+      /domain is not running/,
+    );
   });
 });
 
@@ -139,7 +203,11 @@ Deno.test("domains: undefining a running domain leaves it transient until it sto
     await t.undefine();
     assertEquals(await t.isPersistent(), false);
     assertEquals(await t.isActive(), true);
-    await fails(() => t.vcpusFlags(VIR_DOMAIN_AFFECT_CONFIG), "operation-invalid", /transient domains do not have any persistent config/);
+    await fails(
+      () => t.vcpusFlags(VIR_DOMAIN_AFFECT_CONFIG),
+      "operation-invalid",
+      /transient domains do not have any persistent config/,
+    );
     await fails(() => t.undefine(), "operation-invalid", /cannot undefine a transient domain/);
     await fails(() => t.setAutostart(true), "operation-invalid", /transient/);
     await t.destroy();
@@ -180,7 +248,11 @@ Deno.test("domains: start paused", async () => {
 
 Deno.test("domains: malformed XML is rejected with its line", async () => {
   await withHost("test:///default", async (c) => {
-    await fails(() => c.defineXML("<domain type='test'><name>x</name>"), "xml-error", /line 1, column \d+: unclosed element <domain>/);
+    await fails(
+      () => c.defineXML("<domain type='test'><name>x</name>"),
+      "xml-error",
+      /line 1, column \d+: unclosed element <domain>/,
+    );
   });
 });
 
@@ -213,16 +285,30 @@ Deno.test("host file: node info, run states, transient and managed-save domains,
   try {
     await withHost(`test://${dir}/host.xml`, async (c) => {
       assertEquals(await c.getURI(), `test://${dir}/host.xml`);
-      assertEquals(await c.getInfo(), { model: "x86_64", memory: 4194304, cpus: 6, mhz: 3000, nodes: 1, sockets: 1, cores: 4, threads: 2 });
+      assertEquals(await c.getInfo(), {
+        model: "x86_64",
+        memory: 4194304,
+        cpus: 6,
+        mhz: 3000,
+        nodes: 1,
+        sockets: 1,
+        cores: 4,
+        threads: 2,
+      });
       const summaries = await c.listAllDomainSummaries();
       assertEquals(
         summaries.map((d) => [d.name, d.id, d.state, d.persistent, d.managedSave]),
-        [["run", 1, VIR_DOMAIN_RUNNING, true, false], ["paused", 2, VIR_DOMAIN_PAUSED, true, false], ["off", -1, VIR_DOMAIN_SHUTOFF, true, true], ["tr", 3, VIR_DOMAIN_RUNNING, false, false]],
+        [
+          ["run", 1, VIR_DOMAIN_RUNNING, true, false],
+          ["paused", 2, VIR_DOMAIN_PAUSED, true, false],
+          ["off", -1, VIR_DOMAIN_SHUTOFF, true, true],
+          ["tr", 3, VIR_DOMAIN_RUNNING, false, false],
+        ],
       );
       const off = await c.lookupByName("off");
       await fails(() => off.undefine(), "operation-invalid", /managed save image/);
       await off.undefine(1);
-      assertEquals((await c.networkLookupByName("lan").then((n) => n.bridgeName())), "br0");
+      assertEquals(await c.networkLookupByName("lan").then((n) => n.bridgeName()), "br0");
       assertMatch(await c.getCapabilities(), /<cells num='0'>\n {6}<\/cells>/);
     });
     // Each host file connection has a host of its own.
@@ -237,16 +323,34 @@ Deno.test("host file: node info, run states, transient and managed-save domains,
 Deno.test("host file: errors name the file and the fault", async () => {
   const dir = await hostDir({
     "wrong.xml": "<host/>",
-    "bad-state.xml": "<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os><test:runstate>9</test:runstate></domain></node>",
-    "twice.xml": "<node><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain></node>",
+    "bad-state.xml":
+      "<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os><test:runstate>9</test:runstate></domain></node>",
+    "twice.xml":
+      "<node><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain><domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain></node>",
     "missing-ref.xml": "<node><domain file='nope.xml'/></node>",
   });
   try {
-    await fails(() => open(`test://${dir}/absent.xml`), "system-error", /cannot read test host file '.*absent.xml': No such file or directory/);
-    await fails(() => open(`test://${dir}/wrong.xml`), "xml-error", /must have <node> as its root element, not <host>/);
+    await fails(
+      () => open(`test://${dir}/absent.xml`),
+      "system-error",
+      /cannot read test host file '.*absent.xml': No such file or directory/,
+    );
+    await fails(
+      () => open(`test://${dir}/wrong.xml`),
+      "xml-error",
+      /must have <node> as its root element, not <host>/,
+    );
     await fails(() => open(`test://${dir}/bad-state.xml`), "xml-detail", /invalid runstate '9'/);
-    await fails(() => open(`test://${dir}/twice.xml`), "operation-failed", /domain 'a' is defined twice/);
-    await fails(() => open(`test://${dir}/missing-ref.xml`), "system-error", /cannot read the domain file '.*nope.xml'/);
+    await fails(
+      () => open(`test://${dir}/twice.xml`),
+      "operation-failed",
+      /domain 'a' is defined twice/,
+    );
+    await fails(
+      () => open(`test://${dir}/missing-ref.xml`),
+      "system-error",
+      /cannot read the domain file '.*nope.xml'/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

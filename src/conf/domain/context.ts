@@ -9,6 +9,8 @@ export interface ParseContext {
   inactive: boolean;
   /** Reject unknown elements and attributes, like `virsh define --validate`. */
   validate: boolean;
+  /** The hypervisor driver's architecture for guests that name none. */
+  defaultArch?: string;
 }
 
 /** What the formatter was asked to do. */

@@ -29,6 +29,25 @@ export const DOMAIN_TYPES = [
 /** A hypervisor type. */
 export type DomainType = (typeof DOMAIN_TYPES)[number];
 
+/** Where a hypervisor type departs from the generic defaults. */
+export interface DomainTypeFeatures {
+  /** The name may contain `/`. */
+  nameSlash?: boolean;
+  /** No boot device is defaulted. */
+  noBootOrder?: boolean;
+  /** A video model without `heads` keeps it unset instead of 1. */
+  noVideoHeads?: boolean;
+}
+
+/**
+ * Per-type departures from the generic checks and defaults, as libvirt's
+ * per-driver parser features: VMware guests come from VMX files, which know
+ * no boot order and no video heads, and their display names may hold a slash.
+ */
+export const DOMAIN_TYPE_FEATURES: Partial<Record<DomainType, DomainTypeFeatures>> = {
+  vmware: { nameSlash: true, noBootOrder: true, noVideoHeads: true },
+};
+
 /** What happens when the guest powers off, reboots or crashes. */
 export const LIFECYCLE_ACTIONS = ["destroy", "restart", "rename-restart", "preserve"] as const;
 /** Crash actions add core dumps. */

@@ -54,8 +54,13 @@ export interface OsDef {
   smbiosMode?: "emulate" | "host" | "sysinfo";
 }
 
-/** Parses `<os>`; `bootloader` suppresses boot devices as libvirt does. */
-export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloader: boolean): OsDef {
+/**
+ * Parses `<os>`; `bootloader` suppresses boot devices as libvirt does.
+ * `defaultArch` is the hypervisor driver's architecture for guests that name
+ * none (its first guest in the capabilities); without it a full-virt guest
+ * gets the host's.
+ */
+export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloader: boolean, defaultArch?: string): OsDef {
   const os: OsDef = { type: defaultOsType(domainType), initArgs: [], initEnv: [], acpiTables: [], bootDevices: [] };
   if (!r) return os;
   os.firmware = r.enum("firmware", ["bios", "efi"]);
@@ -69,6 +74,7 @@ export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloa
     os.arch = t.attr("arch");
     os.machine = t.attr("machine");
   }
+  if (!os.arch && defaultArch && (os.type === "hvm" || os.type === "xen")) os.arch = defaultArch;
   // Like libvirt with a host's capabilities: a full-virt guest without an
   // arch gets the host's (x86_64 on the hosts we run on); VMware's guest
   // capabilities list i686 first, so a vmware guest gets i686.

@@ -33,6 +33,8 @@ export interface ParseDomainOptions {
   inactive?: boolean;
   /** Reject unknown elements and attributes instead of dropping them. */
   validate?: boolean;
+  /** The hypervisor driver's architecture for guests that name none (default: the host's). */
+  defaultArch?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface ParseDomainOptions {
  * ```
  */
 export function parseDomainXml(xml: string, opts: ParseDomainOptions = {}): DomainDef {
-  const ctx: ParseContext = { inactive: opts.inactive ?? false, validate: opts.validate ?? false };
+  const ctx: ParseContext = { inactive: opts.inactive ?? false, validate: opts.validate ?? false, defaultArch: opts.defaultArch };
   const def = readDocument(xml, "domain", "domain", ctx.validate, (r) => parseDomainElement(r, ctx));
   postParseDomain(def);
   return def;
@@ -87,7 +89,7 @@ export function parseDomainElement(r: XmlReader, ctx: ParseContext): DomainDef {
   } else r.attr("id");
 
   const name = r.childText("name");
-  if (!name) throw new VirtError("no-support", "domain", "missing domain name: the <name> element is required");
+  if (!name) throw new VirtError("xml-detail", "domain", "missing domain name: the <name> element is required");
 
   const uuid = readUuid(r);
   const genid = r.hasChild("genid") ? readUuid(r, "genid", true) : undefined;
@@ -119,7 +121,7 @@ export function parseDomainElement(r: XmlReader, ctx: ParseContext): DomainDef {
     sysinfo: r.children("sysinfo").map(parseSysinfo),
     bootloader: bootloader?.text().trim(),
     bootloaderArgs: r.child("bootloader_args")?.text(),
-    os: parseOs(r.child("os"), type, bootloader !== undefined),
+    os: parseOs(r.child("os"), type, bootloader !== undefined, ctx.defaultArch),
     idmap: map(r.child("idmap"), parseIdMap),
     features: map(r.child("features"), (c) => parseFeatures(c, ctx)),
     cpu: map(r.child("cpu"), (c) => parseCpu(c, ctx)),

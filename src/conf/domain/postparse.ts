@@ -6,7 +6,7 @@
  */
 import { VirtError } from "../../errors.ts";
 import { applyCpuNuma, resolveCpuTuning } from "./cpu-checks.ts";
-import type { DomainDef, DomainType } from "./def.ts";
+import { DOMAIN_TYPE_FEATURES, type DomainDef } from "./def.ts";
 import { bootableDeviceInfos } from "./devices/index.ts";
 import { checkAudioRefs } from "./devices/audio.ts";
 import { checkChardevs } from "./devices/chardev.ts";
@@ -18,17 +18,8 @@ import { postParseVideos } from "./devices/video.ts";
 /** A post-parse check or default; throws `VirtError` when the definition is wrong. */
 export type DomainCheck = (def: DomainDef) => void;
 
-/**
- * What some hypervisor types do differently in the generic checks, as
- * libvirt's per-driver parser features do: VMware display names may hold a
- * slash, and VMware guests have no boot order to default.
- */
-const TYPE_FEATURES: Partial<Record<DomainType, { nameSlash?: boolean; noBootOrder?: boolean }>> = {
-  vmware: { nameSlash: true, noBootOrder: true },
-};
-
 function checkName(def: DomainDef): void {
-  if (def.name.includes("/") && !TYPE_FEATURES[def.type]?.nameSlash) {
+  if (def.name.includes("/") && !DOMAIN_TYPE_FEATURES[def.type]?.nameSlash) {
     throw new VirtError("xml-detail", "domain", `name '${def.name}' cannot contain '/'`);
   }
 }
@@ -38,7 +29,7 @@ function checkName(def: DomainDef): void {
  * a full-virt guest with neither boots from its first disk.
  */
 function checkBootOrder(def: DomainDef): void {
-  if (def.os.type !== "hvm" || TYPE_FEATURES[def.type]?.noBootOrder) return;
+  if (def.os.type !== "hvm" || DOMAIN_TYPE_FEATURES[def.type]?.noBootOrder) return;
   const deviceBoot = bootableDeviceInfos(def.devices).some((info) => info.bootOrder !== undefined);
   if (deviceBoot && def.os.bootDevices.length) {
     throw new VirtError("xml-error", "domain", "per-device boot elements cannot be used together with os/boot elements");

@@ -8,7 +8,7 @@
 import { VirtError } from "../../../errors.ts";
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
-import type { DomainDef } from "../def.ts";
+import { DOMAIN_TYPE_FEATURES, type DomainDef } from "../def.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 import { parseVirtioOptions, type VirtioOptions, virtioOptionsAttrs } from "./virtio-options.ts";
 
@@ -189,7 +189,9 @@ export function postParseVideos(def: DomainDef): void {
     videos.splice(videos.indexOf(primaries[0]), 1);
     videos.unshift(primaries[0]);
   }
+  const defaultHeads = DOMAIN_TYPE_FEATURES[def.type]?.noVideoHeads ? undefined : 1;
   for (const v of videos) {
+    if (v.type !== "none") v.heads ??= defaultHeads;
     if (!v.ram && v.type === "qxl") v.ram = defaultVideoRam(def, v.type);
     if (!v.vram) v.vram = defaultVideoRam(def, v.type);
     v.ram = roundUpPowerOfTwo(v.ram);
