@@ -20,3 +20,5 @@ export * from "./drivers/vmx/mod.ts";
 export * from "./src/connect.ts";
 export { type ConnectUri, DEFAULT_URI_ENV, defaultUri, formatUri, parseUri, type Transport, TRANSPORTS, uriMode, uriParam, type UriMode, uriTransport } from "./src/uri.ts";
 export type { Capabilities, CapsCell, CapsGuest, CapsHost } from "./src/host/capabilities.ts";
+export * from "./src/host/mod.ts";
+export * from "./src/secret/mod.ts";

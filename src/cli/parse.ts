@@ -91,9 +91,13 @@ function typeName(o: OptSpec): string {
  *   twice, a missing value, unexpected data, a missing required option
  */
 export function parseOptions(spec: CommandSpec, words: string[]): ParsedCommand {
-  const values = new Map<string, string | true>();
+  const values = new Map<string, string | true | string[]>();
   let dataOnly = false;
   const set = (o: OptSpec, v: string | true) => {
+    if (o.repeat && typeof v === "string") {
+      values.set(o.name, [...(values.get(o.name) as string[] | undefined) ?? [], v]);
+      return;
+    }
     if (values.has(o.name)) throw new CliError(`option --${o.name} already seen`);
     if (o.type === "int" && typeof v === "string" && !/^[+-]?\d+$/.test(v.trim())) {
       throw new CliError(

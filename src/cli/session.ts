@@ -198,6 +198,10 @@ export class Session implements SessionControl {
         }
         return x;
       },
+      all: (name) => {
+        const x = v.get(name);
+        return Array.isArray(x) ? x : typeof x === "string" ? [x] : [];
+      },
       int: (name) => {
         const x = str(name);
         return x === undefined ? undefined : Number(x);

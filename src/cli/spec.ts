@@ -20,6 +20,8 @@ export interface OptSpec {
   required?: boolean;
   /** May be given without its `--name`, in order. */
   positional?: boolean;
+  /** May be given more than once (a string option); read with `CommandContext.all`. */
+  repeat?: boolean;
   /** What completion offers for its value. */
   complete?: "domain" | "network" | "file" | "command" | "shell";
 }
@@ -37,6 +39,8 @@ export interface CommandContext {
   str(name: string): string | undefined;
   /** A required string option. */
   req(name: string): string;
+  /** Every value of a repeatable option, in the order given. */
+  all(name: string): string[];
   /** An integer option, or undefined. */
   int(name: string): number | undefined;
   /** The connection, opened on first use. */
@@ -90,6 +94,6 @@ export interface CommandSpec {
 /** A parsed command ready to run. */
 export interface ParsedCommand {
   spec: CommandSpec;
-  /** Option values by name: `true` for booleans, text otherwise. */
-  values: Map<string, string | true>;
+  /** Option values by name: `true` for booleans, text otherwise, a list for repeatable options. */
+  values: Map<string, string | true | string[]>;
 }

@@ -125,10 +125,21 @@ function formatCpuModel(w: XmlWriter, cpu: CapsHost["cpu"]): void {
   w.text("vendor", cpu.vendor);
   if (cpu.microcode !== undefined) w.elem("microcode", [["version", cpu.microcode]]);
   const sig = cpu.signature;
-  if (sig) w.elem("signature", [["family", sig.family], ["model", sig.model], ["stepping", sig.stepping]]);
+  if (sig) {
+    w.elem("signature", [["family", sig.family], ["model", sig.model], ["stepping", sig.stepping]]);
+  }
   const t = cpu.topology;
-  if (t) w.elem("topology", [["sockets", t.sockets], ["dies", t.dies], ["cores", t.cores], ["threads", t.threads]]);
-  if (cpu.maxPhysAddrBits !== undefined) w.elem("maxphysaddr", [["mode", "emulate"], ["bits", cpu.maxPhysAddrBits]]);
+  if (t) {
+    w.elem("topology", [
+      ["sockets", t.sockets],
+      ["dies", t.dies],
+      ["cores", t.cores],
+      ["threads", t.threads],
+    ]);
+  }
+  if (cpu.maxPhysAddrBits !== undefined) {
+    w.elem("maxphysaddr", [["mode", "emulate"], ["bits", cpu.maxPhysAddrBits]]);
+  }
   for (const f of cpu.modelFeatures ?? []) w.elem("feature", [["name", f]]);
 }
 
@@ -150,7 +161,9 @@ function formatHost(w: XmlWriter, h: CapsHost): void {
       w.elem("migration_features", null, (w) => {
         if (m.live) w.elem("live");
         if (m.uriTransports.length) {
-          w.elem("uri_transports", null, (w) => m.uriTransports.forEach((t) => w.text("uri_transport", t)));
+          w.elem("uri_transports", null, (w) => {
+            for (const t of m.uriTransports) w.text("uri_transport", t);
+          });
         }
       });
     }

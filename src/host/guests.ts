@@ -46,7 +46,9 @@ export interface FindOptions {
  * named after the architecture, and for `i686` on an x86_64 host the
  * x86_64 binary when there is no `qemu-system-i386`.
  */
-export async function findQemuBinaries(opts: FindOptions = {}): Promise<{ arch: string; binary: string }[]> {
+export async function findQemuBinaries(
+  opts: FindOptions = {},
+): Promise<{ arch: string; binary: string }[]> {
   const dirs = opts.path ?? (Deno.env.get("PATH") ?? "/usr/bin").split(":").filter((d) => d);
   const find = async (name: string) => {
     for (const d of dirs) {
@@ -63,7 +65,9 @@ export async function findQemuBinaries(opts: FindOptions = {}): Promise<{ arch: 
   const out: { arch: string; binary: string }[] = [];
   for (const [arch, a] of Object.entries(ARCHES)) {
     let binary = await find(`qemu-system-${a.qemu}`);
-    if (!binary && arch === "i686" && hostArch === "x86_64") binary = await find("qemu-system-x86_64");
+    if (!binary && arch === "i686" && hostArch === "x86_64") {
+      binary = await find("qemu-system-x86_64");
+    }
     if (binary) out.push({ arch, binary });
   }
   return out;
@@ -73,12 +77,18 @@ export async function findQemuBinaries(opts: FindOptions = {}): Promise<{ arch: 
  * Finds and probes every installed emulator (through the QEMU driver's
  * cached prober). An emulator that fails to probe is left out.
  */
-export async function probeInstalledQemu(opts: FindOptions & { cacheDir: string; kvm?: boolean }): Promise<QemuEmulator[]> {
+export async function probeInstalledQemu(
+  opts: FindOptions & { cacheDir: string; kvm?: boolean },
+): Promise<QemuEmulator[]> {
   const { probeQemuCaps } = await import("../../drivers/qemu/caps.ts");
   const out: QemuEmulator[] = [];
   for (const { arch, binary } of await findQemuBinaries(opts)) {
     try {
-      out.push({ arch, binary, caps: await probeQemuCaps(binary, { cacheDir: opts.cacheDir, hostKvm: opts.kvm }) });
+      out.push({
+        arch,
+        binary,
+        caps: await probeQemuCaps(binary, { cacheDir: opts.cacheDir, hostKvm: opts.kvm }),
+      });
     } catch {
       // A broken emulator offers no guests.
     }
@@ -89,7 +99,8 @@ export async function probeInstalledQemu(opts: FindOptions & { cacheDir: string;
 /** Whether KVM can run `arch` guests on a `hostArch` host. */
 export function kvmRuns(arch: string, hostArch: string): boolean {
   if (arch === hostArch) return true;
-  return (hostArch === "x86_64" && arch === "i686") || (hostArch === "aarch64" && arch === "armv7l") ||
+  return (hostArch === "x86_64" && arch === "i686") ||
+    (hostArch === "aarch64" && arch === "armv7l") ||
     (hostArch === "ppc64le" && arch === "ppc64") || (hostArch === "ppc64" && arch === "ppc64le");
 }
 
@@ -103,7 +114,14 @@ export function capsMachines(caps: QemuCaps): CapsMachine[] {
   for (const m of ordered) {
     if (m.name === "none") continue;
     out.push({ name: m.name, maxCpus: m.cpuMax, deprecated: m.deprecated || undefined });
-    if (m.alias) out.push({ name: m.alias, canonical: m.name, maxCpus: m.cpuMax, deprecated: m.deprecated || undefined });
+    if (m.alias) {
+      out.push({
+        name: m.alias,
+        canonical: m.name,
+        maxCpus: m.cpuMax,
+        deprecated: m.deprecated || undefined,
+      });
+    }
   }
   return out;
 }
@@ -113,7 +131,9 @@ function guestFeatures(arch: string): CapsGuestFeature[] {
   const x86 = arch === "x86_64" || arch === "i686";
   return [
     ...(arch === "i686" ? [{ name: "pae" }, { name: "nonpae" }] : []),
-    ...(x86 || arch === "aarch64" ? [{ name: "acpi", default: "on" as const, toggle: "yes" as const }] : []),
+    ...(x86 || arch === "aarch64"
+      ? [{ name: "acpi", default: "on" as const, toggle: "yes" as const }]
+      : []),
     ...(x86 ? [{ name: "apic", default: "on" as const, toggle: "no" as const }] : []),
     { name: "cpuselection" },
     { name: "deviceboot" },
@@ -135,7 +155,9 @@ export function qemuGuest(emu: QemuEmulator, opts: { kvm: boolean; hostArch: str
     machines: capsMachines(emu.caps),
     domains: [
       { type: "qemu" },
-      ...(opts.kvm && emu.caps.accelerators.includes("kvm") && kvmRuns(emu.arch, opts.hostArch) ? [{ type: "kvm" }] : []),
+      ...(opts.kvm && emu.caps.accelerators.includes("kvm") && kvmRuns(emu.arch, opts.hostArch)
+        ? [{ type: "kvm" }]
+        : []),
     ],
     features: guestFeatures(emu.arch),
   };

@@ -12,7 +12,13 @@
  * @module
  */
 import { formatBitmap } from "../conf/bitmap.ts";
-import { type Capabilities, type CapsCell, type CapsGuest, type CapsHost, formatCapabilities } from "./capabilities.ts";
+import {
+  type Capabilities,
+  type CapsCell,
+  type CapsGuest,
+  type CapsHost,
+  formatCapabilities,
+} from "./capabilities.ts";
 import { type QemuEmulator, qemuGuest } from "./guests.ts";
 import { type CpuPlace, guessCpuModel, readCpuPlaces, readHostCpu, topologyOf } from "./hostcpu.ts";
 import { type HostRoots, listDir, parseCpuList, readAttr, readInt, readMeminfo } from "./sysfs.ts";
@@ -68,21 +74,33 @@ async function powerManagement(roots: HostRoots): Promise<string[]> {
  * distances and CPUs. A kernel without NUMA gets one cell holding all CPUs
  * and all memory, as libvirt does.
  */
-export async function readNumaCells(roots: HostRoots, places: CpuPlace[], sizes: number[]): Promise<CapsCell[]> {
+export async function readNumaCells(
+  roots: HostRoots,
+  places: CpuPlace[],
+  sizes: number[],
+): Promise<CapsCell[]> {
   const base = `${roots.sys}/devices/system/node`;
-  const nodes = (await listDir(base)).map((e) => /^node(\d+)$/.exec(e.name)).filter((m) => m !== null)
+  const nodes = (await listDir(base)).map((e) => /^node(\d+)$/.exec(e.name)).filter((m) =>
+    m !== null
+  )
     .map((m) => Number(m![1])).sort((a, b) => a - b);
   const cpuOf = (ids: number[]) =>
-    ids.map((id) => places.find((p) => p.id === id)).filter((p): p is CpuPlace => p !== undefined).map((p) => ({
-      id: p.id,
-      socketId: p.socketId,
-      dieId: p.dieId,
-      coreId: p.coreId,
-      siblings: formatBitmap(p.siblings),
-    }));
+    ids.map((id) => places.find((p) => p.id === id)).filter((p): p is CpuPlace => p !== undefined)
+      .map((p) => ({
+        id: p.id,
+        socketId: p.socketId,
+        dieId: p.dieId,
+        coreId: p.coreId,
+        siblings: formatBitmap(p.siblings),
+      }));
   if (!nodes.length) {
     const mem = (await readMeminfo(`${roots.proc}/meminfo`)).get("MemTotal") ?? 0;
-    return [{ id: 0, memory: mem, pages: [{ size: 4, count: Math.floor(mem / 4) }], cpus: cpuOf(places.map((p) => p.id)) }];
+    return [{
+      id: 0,
+      memory: mem,
+      pages: [{ size: 4, count: Math.floor(mem / 4) }],
+      cpus: cpuOf(places.map((p) => p.id)),
+    }];
   }
   const cells: CapsCell[] = [];
   for (const n of nodes) {
@@ -95,12 +113,16 @@ export async function readNumaCells(roots: HostRoots, places: CpuPlace[], sizes:
         : await readInt(`${dir}/hugepages/hugepages-${size}kB/nr_hugepages`) ?? 0;
       pages.push({ size, count });
     }
-    const dist = ((await readAttr(`${dir}/distance`)) ?? "").split(/\s+/).filter((d) => d).map(Number);
+    const dist = ((await readAttr(`${dir}/distance`)) ?? "").split(/\s+/).filter((d) => d).map(
+      Number,
+    );
     cells.push({
       id: n,
       memory: mem,
       pages,
-      distances: dist.length === nodes.length ? dist.map((value, i) => ({ id: nodes[i], value })) : undefined,
+      distances: dist.length === nodes.length
+        ? dist.map((value, i) => ({ id: nodes[i], value }))
+        : undefined,
       cpus: cpuOf(parseCpuList(await readAttr(`${dir}/cpulist`))),
     });
   }
@@ -108,7 +130,10 @@ export async function readNumaCells(roots: HostRoots, places: CpuPlace[], sizes:
 }
 
 /** The `<host>` half of the capabilities. */
-export async function hostCapsHost(roots: HostRoots, opts: HostCapsOptions = {}): Promise<CapsHost> {
+export async function hostCapsHost(
+  roots: HostRoots,
+  opts: HostCapsOptions = {},
+): Promise<CapsHost> {
   const cpu = await readHostCpu(roots);
   const places = await readCpuPlaces(roots);
   const sizes = await pageSizes(roots);
@@ -128,7 +153,8 @@ export async function hostCapsHost(roots: HostRoots, opts: HostCapsOptions = {})
       model: guessCpuModel(cpu),
       vendor: cpu.vendor,
       microcode: cpu.microcode,
-      signature: cpu.family !== undefined && cpu.family > 0 && cpu.model !== undefined && cpu.stepping !== undefined
+      signature: cpu.family !== undefined && cpu.family > 0 && cpu.model !== undefined &&
+          cpu.stepping !== undefined
         ? { family: cpu.family, model: cpu.model, stepping: cpu.stepping }
         : undefined,
       topology,
@@ -146,7 +172,10 @@ export async function hostCapsHost(roots: HostRoots, opts: HostCapsOptions = {})
 }
 
 /** The whole capabilities of the host: `<host>` and a `<guest>` per emulator architecture. */
-export async function hostCapabilities(roots: HostRoots, opts: HostCapsOptions = {}): Promise<Capabilities> {
+export async function hostCapabilities(
+  roots: HostRoots,
+  opts: HostCapsOptions = {},
+): Promise<Capabilities> {
   const host = await hostCapsHost(roots, opts);
   const kvm = opts.kvm ?? kvmUsable(roots);
   const guests = (opts.emulators ?? []).map((e) => qemuGuest(e, { kvm, hostArch: host.cpu.arch }));
@@ -154,6 +183,9 @@ export async function hostCapabilities(roots: HostRoots, opts: HostCapsOptions =
 }
 
 /** The capabilities XML of the host (`virsh capabilities`). */
-export async function hostCapabilitiesXml(roots: HostRoots, opts: HostCapsOptions = {}): Promise<string> {
+export async function hostCapabilitiesXml(
+  roots: HostRoots,
+  opts: HostCapsOptions = {},
+): Promise<string> {
   return formatCapabilities(await hostCapabilities(roots, opts));
 }

@@ -39,7 +39,11 @@ export function hostArch(): string {
   return a === "aarch64" ? "aarch64" : a === "x86_64" ? "x86_64" : a;
 }
 
-const VENDORS: Record<string, string> = { GenuineIntel: "Intel", AuthenticAMD: "AMD", HygonGenuine: "Hygon" };
+const VENDORS: Record<string, string> = {
+  GenuineIntel: "Intel",
+  AuthenticAMD: "AMD",
+  HygonGenuine: "Hygon",
+};
 
 /** Reads the first processor block of `/proc/cpuinfo`. */
 export async function readHostCpu(roots: HostRoots, arch = hostArch()): Promise<HostCpuInfo> {
@@ -59,7 +63,9 @@ export async function readHostCpu(roots: HostRoots, arch = hostArch()): Promise<
     model: num("model"),
     stepping: num("stepping"),
     microcode: num("microcode"),
-    flags: new Set((first.get("flags") ?? first.get("Features") ?? "").split(/\s+/).filter((f) => f)),
+    flags: new Set(
+      (first.get("flags") ?? first.get("Features") ?? "").split(/\s+/).filter((f) => f),
+    ),
     physAddrBits: phys ? Number(phys[1]) : undefined,
     mhz: Number.isNaN(mhz) ? undefined : Math.round(mhz),
   };
@@ -70,7 +76,9 @@ export async function readCpuPlaces(roots: HostRoots): Promise<CpuPlace[]> {
   const base = `${roots.sys}/devices/system/cpu`;
   let ids = parseCpuList(await readAttr(`${base}/online`));
   if (!ids.length) {
-    ids = (await listDir(base)).map((e) => /^cpu(\d+)$/.exec(e.name)).filter((m) => m !== null).map((m) => Number(m![1]));
+    ids = (await listDir(base)).map((e) => /^cpu(\d+)$/.exec(e.name)).filter((m) => m !== null).map(
+      (m) => Number(m![1]),
+    );
   }
   const out: CpuPlace[] = [];
   for (const id of ids.sort((a, b) => a - b)) {
@@ -87,7 +95,9 @@ export async function readCpuPlaces(roots: HostRoots): Promise<CpuPlace[]> {
 }
 
 /** Sockets, dies per socket, cores per die and threads per core of a set of CPUs. */
-export function topologyOf(places: CpuPlace[]): { sockets: number; dies: number; cores: number; threads: number } {
+export function topologyOf(
+  places: CpuPlace[],
+): { sockets: number; dies: number; cores: number; threads: number } {
   if (!places.length) return { sockets: 1, dies: 1, cores: 1, threads: 1 };
   const sockets = new Set(places.map((p) => p.socketId)).size;
   const dies = new Set(places.map((p) => `${p.socketId}/${p.dieId}`)).size;
@@ -145,11 +155,16 @@ export function guessCpuModel(cpu: HostCpuInfo, available?: Set<string>): string
 
 /** The vendor of a named x86 model, as libvirt's `vendor` attribute shows it (`unknown` for generic ones). */
 export function modelVendor(name: string): string {
-  const known = X86_MODELS.find((m) => m.name === name.replace(/-v\d+$/, "") || name.startsWith(m.name + "-"));
+  const known = X86_MODELS.find((m) =>
+    m.name === name.replace(/-v\d+$/, "") || name.startsWith(m.name + "-")
+  );
   if (known) return known.vendor;
   if (/^(Opteron|EPYC|phenom|athlon)/.test(name)) return "AMD";
   if (/^(Dhyana)/.test(name)) return "Hygon";
-  if (/^(core|coreduo|n270|Conroe|Penryn|Nehalem|Westmere|SandyBridge|IvyBridge|Haswell|Broadwell|Skylake|Cascadelake|Cooperlake|Icelake|Snowridge|Denverton|KnightsMill|pentium)/.test(name)) {
+  if (
+    /^(core|coreduo|n270|Conroe|Penryn|Nehalem|Westmere|SandyBridge|IvyBridge|Haswell|Broadwell|Skylake|Cascadelake|Cooperlake|Icelake|Snowridge|Denverton|KnightsMill|pentium)/
+      .test(name)
+  ) {
     return "Intel";
   }
   return "unknown";

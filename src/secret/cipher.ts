@@ -53,13 +53,23 @@ export async function loadHostKey(path: string): Promise<HostKey> {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       }
     } catch (e) {
-      throw new VirtError("system-error", "secret", `cannot create the secret key '${path}': ${why(e)}`);
+      throw new VirtError(
+        "system-error",
+        "secret",
+        `cannot create the secret key '${path}': ${why(e)}`,
+      );
     } finally {
       await Deno.remove(tmp).catch(() => {});
     }
     await syncDir(dir);
     raw = await readKey(path);
-    if (!raw) throw new VirtError("system-error", "secret", `the secret key '${path}' vanished while being created`);
+    if (!raw) {
+      throw new VirtError(
+        "system-error",
+        "secret",
+        `the secret key '${path}' vanished while being created`,
+      );
+    }
   }
   if (raw.length !== KEY_BYTES) {
     throw new VirtError(
@@ -68,14 +78,21 @@ export async function loadHostKey(path: string): Promise<HostKey> {
       `the secret key '${path}' holds ${raw.length} bytes, expected ${KEY_BYTES}`,
     );
   }
-  return await crypto.subtle.importKey("raw", new Uint8Array(raw), "AES-GCM", false, ["encrypt", "decrypt"]);
+  return await crypto.subtle.importKey("raw", new Uint8Array(raw), "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
 }
 
 /** Encrypt `value` for the secret `uuid`. */
 export async function seal(key: HostKey, uuid: string, value: Uint8Array): Promise<Uint8Array> {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const body = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: aad(uuid) }, key, new Uint8Array(value)),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv: nonce, additionalData: aad(uuid) },
+      key,
+      new Uint8Array(value),
+    ),
   );
   const out = new Uint8Array(MAGIC.length + NONCE_BYTES + body.length);
   out.set(MAGIC, 0);
@@ -91,7 +108,12 @@ export async function seal(key: HostKey, uuid: string, value: Uint8Array): Promi
  * @throws VirtError `internal-error` when the data is not a sealed value or
  *   does not open with this key and UUID
  */
-export async function unseal(key: HostKey, uuid: string, sealed: Uint8Array, file: string): Promise<Uint8Array> {
+export async function unseal(
+  key: HostKey,
+  uuid: string,
+  sealed: Uint8Array,
+  file: string,
+): Promise<Uint8Array> {
   const head = MAGIC.length + NONCE_BYTES;
   if (sealed.length < head + TAG_BYTES || !MAGIC.every((b, i) => sealed[i] === b)) {
     throw new VirtError("internal-error", "secret", `'${file}' is not an encrypted secret value`);
@@ -122,7 +144,11 @@ async function readKey(path: string): Promise<Uint8Array | undefined> {
     return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new VirtError("system-error", "secret", `cannot read the secret key '${path}': ${why(e)}`);
+    throw new VirtError(
+      "system-error",
+      "secret",
+      `cannot read the secret key '${path}': ${why(e)}`,
+    );
   }
 }
 

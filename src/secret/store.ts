@@ -26,9 +26,20 @@
  * @module
  */
 import { VirtError } from "../errors.ts";
-import { formatSecretXml, parseSecretXml, type SecretDef, type SecretUsageType } from "../conf/secret.ts";
+import {
+  formatSecretXml,
+  parseSecretXml,
+  type SecretDef,
+  type SecretUsageType,
+} from "../conf/secret.ts";
 import { parseUuid } from "../conf/ids.ts";
-import { ObjectStore, type StateLocation, statePaths, withObjectLock, writeFileAtomic } from "../state/mod.ts";
+import {
+  ObjectStore,
+  type StateLocation,
+  statePaths,
+  withObjectLock,
+  writeFileAtomic,
+} from "../state/mod.ts";
 import { type HostKey, loadHostKey, seal, unseal } from "./cipher.ts";
 
 /** The largest secret value accepted, in bytes (1 MiB). */
@@ -115,7 +126,9 @@ export class SecretStore {
             throw new VirtError(
               "operation-invalid",
               "secret",
-              `secret ${other.uuid} already uses ${usageText(def)}: a usage may belong to one secret only`,
+              `secret ${other.uuid} already uses ${
+                usageText(def)
+              }: a usage may belong to one secret only`,
             );
           }
         }
@@ -125,15 +138,23 @@ export class SecretStore {
           throw new VirtError(
             "operation-invalid",
             "secret",
-            `secret ${def.uuid} is defined for ${usageText(old)}; its usage cannot be changed to ${usageText(def)}`,
+            `secret ${def.uuid} is defined for ${usageText(old)}; its usage cannot be changed to ${
+              usageText(def)
+            }`,
           );
         }
         if (old.private && !def.private) {
-          throw new VirtError("operation-invalid", "secret", `secret ${def.uuid} is private and cannot be made public`);
+          throw new VirtError(
+            "operation-invalid",
+            "secret",
+            `secret ${def.uuid} is private and cannot be made public`,
+          );
         }
       }
       // The value only moves when the secret goes between memory and disk, or stays in memory.
-      const value = old && (old.ephemeral || def.ephemeral) ? await this.#readValue(old) : undefined;
+      const value = old && (old.ephemeral || def.ephemeral)
+        ? await this.#readValue(old)
+        : undefined;
       if (def.ephemeral) {
         this.#memory.set(def.uuid, { def, value });
         if (old && !old.ephemeral) await this.#removeFiles(def.uuid);
@@ -239,7 +260,11 @@ export class SecretStore {
     return await this.#locked(async () => {
       const def = await this.#find(id);
       if (def.private && !opts.internal) {
-        throw new VirtError("operation-denied", "secret", `secret ${id} is private: its value cannot be read`);
+        throw new VirtError(
+          "operation-denied",
+          "secret",
+          `secret ${id} is private: its value cannot be read`,
+        );
       }
       const value = await this.#readValue(def);
       if (!value) throw new VirtError("no-secret", "secret", `secret ${id} does not have a value`);
@@ -301,7 +326,11 @@ export class SecretStore {
       sealed = await Deno.readFile(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return undefined;
-      throw new VirtError("system-error", "secret", `cannot read '${path}': ${(e as Error).message}`);
+      throw new VirtError(
+        "system-error",
+        "secret",
+        `cannot read '${path}': ${(e as Error).message}`,
+      );
     }
     return await unseal(await this.#hostKey(), def.uuid, sealed, path);
   }
@@ -311,7 +340,11 @@ export class SecretStore {
       await Deno.remove(this.#valuePath(uuid));
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) {
-        throw new VirtError("system-error", "secret", `cannot remove '${this.#valuePath(uuid)}': ${(e as Error).message}`);
+        throw new VirtError(
+          "system-error",
+          "secret",
+          `cannot remove '${this.#valuePath(uuid)}': ${(e as Error).message}`,
+        );
       }
     }
     await this.#files.remove(uuid);
@@ -321,7 +354,13 @@ export class SecretStore {
 /** The canonical form of a UUID argument, or an `invalid-arg` error. */
 function checkUuid(uuid: string): string {
   const id = parseUuid(uuid);
-  if (!id) throw new VirtError("invalid-arg", "secret", `malformed UUID '${uuid}': expected 32 hex digits`);
+  if (!id) {
+    throw new VirtError(
+      "invalid-arg",
+      "secret",
+      `malformed UUID '${uuid}': expected 32 hex digits`,
+    );
+  }
   return id;
 }
 
@@ -343,6 +382,10 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
-    throw new VirtError("system-error", "secret", `cannot look at '${path}': ${(e as Error).message}`);
+    throw new VirtError(
+      "system-error",
+      "secret",
+      `cannot look at '${path}': ${(e as Error).message}`,
+    );
   }
 }

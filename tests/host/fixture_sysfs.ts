@@ -5,7 +5,7 @@
  * mediated device, a wired interface, a USB hub, device and interface. Plus
  * a fake kernel for the sysfs writes that bind PCI drivers.
  */
-import { hostRoots, type HostRoots } from "../../src/host/sysfs.ts";
+import { type HostRoots, hostRoots } from "../../src/host/sysfs.ts";
 
 const enc = new TextEncoder();
 
@@ -31,12 +31,25 @@ function pcieConfig(): Uint8Array {
 }
 
 function vpdBytes(): Uint8Array {
-  const large = (tag: number, body: number[]) => [tag, body.length & 0xff, body.length >> 8, ...body];
+  const large = (
+    tag: number,
+    body: number[],
+  ) => [tag, body.length & 0xff, body.length >> 8, ...body];
   const field = (k: string, v: string) => [...enc.encode(k), v.length, ...enc.encode(v)];
   return new Uint8Array([
     ...large(0x82, [...enc.encode("Example 10G Card")]),
-    ...large(0x90, [...field("PN", "P/N-100"), ...field("EC", "A1"), ...field("SN", "SN12345"), ...field("V0", "fw 1.2"), ...field("RV", "\0")]),
-    ...large(0x91, [...field("YA", "ASSET-7"), ...field("V1", "vendor rw"), ...field("YB", "sys b")]),
+    ...large(0x90, [
+      ...field("PN", "P/N-100"),
+      ...field("EC", "A1"),
+      ...field("SN", "SN12345"),
+      ...field("V0", "fw 1.2"),
+      ...field("RV", "\0"),
+    ]),
+    ...large(0x91, [
+      ...field("YA", "ASSET-7"),
+      ...field("V1", "vendor rw"),
+      ...field("YB", "sys b"),
+    ]),
     0x78,
   ]);
 }
@@ -55,18 +68,36 @@ export async function buildFixture(): Promise<Fixture> {
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     await Deno.symlink(target, path);
   };
-  const dev = async (dir: string, subsystem: string, attrs: Record<string, string | Uint8Array>) => {
+  const dev = async (
+    dir: string,
+    subsystem: string,
+    attrs: Record<string, string | Uint8Array>,
+  ) => {
     await Deno.mkdir(dir, { recursive: true });
-    await link(`${dir}/subsystem`, subsystem.startsWith("class/") ? `${sys}/${subsystem}` : `${sys}/bus/${subsystem}`);
+    await link(
+      `${dir}/subsystem`,
+      subsystem.startsWith("class/") ? `${sys}/${subsystem}` : `${sys}/bus/${subsystem}`,
+    );
     for (const [k, v] of Object.entries(attrs)) await file(`${dir}/${k}`, v);
   };
-  for (const d of ["pci", "usb", "scsi", "mdev"]) await Deno.mkdir(`${sys}/bus/${d}/devices`, { recursive: true });
-  for (const d of ["ahci", "e1000e", "i915", "ixgbe", "vfio-pci"]) await Deno.mkdir(`${sys}/bus/pci/drivers/${d}`, { recursive: true });
+  for (const d of ["pci", "usb", "scsi", "mdev"]) {
+    await Deno.mkdir(`${sys}/bus/${d}/devices`, { recursive: true });
+  }
+  for (const d of ["ahci", "e1000e", "i915", "ixgbe", "vfio-pci"]) {
+    await Deno.mkdir(`${sys}/bus/pci/drivers/${d}`, { recursive: true });
+  }
   await file(`${sys}/bus/pci/drivers_probe`, "");
-  for (const c of ["net", "block", "scsi_generic", "scsi_host"]) await Deno.mkdir(`${sys}/class/${c}`, { recursive: true });
+  for (const c of ["net", "block", "scsi_generic", "scsi_host"]) {
+    await Deno.mkdir(`${sys}/class/${c}`, { recursive: true });
+  }
 
   const pciRoot = `${sys}/devices/pci0000:00`;
-  const pci = async (addr: string, a: Record<string, string | Uint8Array>, driver?: string, group?: number) => {
+  const pci = async (
+    addr: string,
+    a: Record<string, string | Uint8Array>,
+    driver?: string,
+    group?: number,
+  ) => {
     const dir = `${pciRoot}/${addr}`;
     await dev(dir, "pci", { numa_node: "-1", driver_override: "(null)\n", ...a });
     await link(`${sys}/bus/pci/devices/${addr}`, dir);
@@ -80,7 +111,12 @@ export async function buildFixture(): Promise<Fixture> {
   };
 
   // GPU with mdev types and one mediated device.
-  const gpu = await pci("0000:00:02.0", { class: "0x030000\n", vendor: "0x8086\n", device: "0x5917\n" }, "i915", 1);
+  const gpu = await pci(
+    "0000:00:02.0",
+    { class: "0x030000\n", vendor: "0x8086\n", device: "0x5917\n" },
+    "i915",
+    1,
+  );
   const mt = `${gpu}/mdev_supported_types/i915-GVTg_V5_4`;
   await file(`${mt}/name`, "GVTg_V5_4\n");
   await file(`${mt}/device_api`, "vfio-pci\n");
@@ -93,7 +129,12 @@ export async function buildFixture(): Promise<Fixture> {
   await link(`${sys}/bus/mdev/devices/${mdevUuid}`, `${gpu}/${mdevUuid}`);
 
   // Wired NIC.
-  const nic = await pci("0000:00:19.0", { class: "0x020000\n", vendor: "0x8086\n", device: "0x15b7\n", numa_node: "0\n" }, "e1000e", 5);
+  const nic = await pci(
+    "0000:00:19.0",
+    { class: "0x020000\n", vendor: "0x8086\n", device: "0x15b7\n", numa_node: "0\n" },
+    "e1000e",
+    5,
+  );
   await dev(`${nic}/net/eth0`, "class/net", {
     uevent: "INTERFACE=eth0\nIFINDEX=2\n",
     address: "52:54:00:12:34:56\n",
@@ -106,7 +147,13 @@ export async function buildFixture(): Promise<Fixture> {
   // SATA controller, disk and generic node; in IOMMU group 8 with PCIe link info.
   const ahci = await pci(
     "0000:00:1f.2",
-    { class: "0x010601\n", vendor: "0x8086\n", device: "0x2922\n", numa_node: "0\n", config: pcieConfig() },
+    {
+      class: "0x010601\n",
+      vendor: "0x8086\n",
+      device: "0x2922\n",
+      numa_node: "0\n",
+      config: pcieConfig(),
+    },
     "ahci",
     8,
   );
@@ -119,7 +166,12 @@ export async function buildFixture(): Promise<Fixture> {
   await dev(target, "scsi", { uevent: "DEVTYPE=scsi_target\n" });
   await link(`${sys}/bus/scsi/devices/target0:0:0`, target);
   const lun = `${target}/0:0:0:0`;
-  await dev(lun, "scsi", { uevent: "DEVTYPE=scsi_device\n", type: "0\n", vendor: "ATA     \n", model: "QEMU HARDDISK\n" });
+  await dev(lun, "scsi", {
+    uevent: "DEVTYPE=scsi_device\n",
+    type: "0\n",
+    vendor: "ATA     \n",
+    model: "QEMU HARDDISK\n",
+  });
   await link(`${sys}/bus/scsi/devices/0:0:0:0`, lun);
   await dev(`${lun}/block/sda`, "class/block", {
     uevent: "MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\n",
@@ -129,24 +181,56 @@ export async function buildFixture(): Promise<Fixture> {
   });
   await link(`${lun}/block/sda/device`, lun);
   await link(`${sys}/class/block/sda`, `${lun}/block/sda`);
-  await dev(`${lun}/block/sda/sda1`, "class/block", { uevent: "MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\n" });
+  await dev(`${lun}/block/sda/sda1`, "class/block", {
+    uevent: "MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\n",
+  });
   await link(`${sys}/class/block/sda1`, `${lun}/block/sda/sda1`);
-  await dev(`${lun}/scsi_generic/sg0`, "class/scsi_generic", { uevent: "MAJOR=21\nMINOR=0\nDEVNAME=sg0\n" });
+  await dev(`${lun}/scsi_generic/sg0`, "class/scsi_generic", {
+    uevent: "MAJOR=21\nMINOR=0\nDEVNAME=sg0\n",
+  });
   await link(`${sys}/class/scsi_generic/sg0`, `${lun}/scsi_generic/sg0`);
   // A loop device is not listed.
-  await dev(`${sys}/devices/virtual/block/loop0`, "class/block", { uevent: "MAJOR=7\nMINOR=0\nDEVNAME=loop0\nDEVTYPE=disk\n", size: "0\n" });
+  await dev(`${sys}/devices/virtual/block/loop0`, "class/block", {
+    uevent: "MAJOR=7\nMINOR=0\nDEVNAME=loop0\nDEVTYPE=disk\n",
+    size: "0\n",
+  });
   await link(`${sys}/class/block/loop0`, `${sys}/devices/virtual/block/loop0`);
 
   // SR-IOV NIC: PF 03:00.0 (up to 7 VFs, one enabled) with VPD, VF 03:10.0; no driver on the VF.
-  await pci("0000:03:00.0", { class: "0x020000\n", vendor: "0x8086\n", device: "0x10fb\n", sriov_totalvfs: "7\n", vpd: vpdBytes() }, "ixgbe", 20);
-  await pci("0000:03:10.0", { class: "0x020000\n", vendor: "0x8086\n", device: "0x10ed\n" }, undefined, 21);
+  await pci(
+    "0000:03:00.0",
+    {
+      class: "0x020000\n",
+      vendor: "0x8086\n",
+      device: "0x10fb\n",
+      sriov_totalvfs: "7\n",
+      vpd: vpdBytes(),
+    },
+    "ixgbe",
+    20,
+  );
+  await pci(
+    "0000:03:10.0",
+    { class: "0x020000\n", vendor: "0x8086\n", device: "0x10ed\n" },
+    undefined,
+    21,
+  );
   await link(`${pciRoot}/0000:03:00.0/virtfn0`, `${pciRoot}/0000:03:10.0`);
   await link(`${pciRoot}/0000:03:10.0/physfn`, `${pciRoot}/0000:03:00.0`);
   // A device without an IOMMU group.
-  await pci("0000:00:1d.0", { class: "0x0c0320\n", vendor: "0x8086\n", device: "0x293a\n" }, undefined);
+  await pci(
+    "0000:00:1d.0",
+    { class: "0x0c0320\n", vendor: "0x8086\n", device: "0x293a\n" },
+    undefined,
+  );
 
   // USB: root hub on the xHCI controller, a device, its interface.
-  const xhci = await pci("0000:00:14.0", { class: "0x0c0330\n", vendor: "0x8086\n", device: "0xa12f\n" }, undefined, 3);
+  const xhci = await pci(
+    "0000:00:14.0",
+    { class: "0x0c0330\n", vendor: "0x8086\n", device: "0xa12f\n" },
+    undefined,
+    3,
+  );
   const hub = `${xhci}/usb1`;
   await dev(hub, "usb", {
     uevent: "DEVTYPE=usb_device\nDEVNAME=bus/usb/001/001\nMAJOR=189\nMINOR=0\n",
@@ -177,7 +261,10 @@ export async function buildFixture(): Promise<Fixture> {
   });
   await link(`${sys}/bus/usb/devices/1-1:1.0`, `${hub}/1-1/1-1:1.0`);
 
-  await file(`${root}/pci.ids`, "# test ids\n8086  Intel Corporation\n\t2922  82801IR/IO/IH (ICH9R/DO/DH) 6 port SATA Controller [AHCI mode]\n\t\t1af4 1100  QEMU\nC 00  Unclassified device\n");
+  await file(
+    `${root}/pci.ids`,
+    "# test ids\n8086  Intel Corporation\n\t2922  82801IR/IO/IH (ICH9R/DO/DH) 6 port SATA Controller [AHCI mode]\n\t\t1af4 1100  QEMU\nC 00  Unclassified device\n",
+  );
   await file(`${root}/machine-id`, "3d1219c7c4c5404aaa1f6d2a48adfda4\n");
 
   const roots = hostRoots({

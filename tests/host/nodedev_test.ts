@@ -36,7 +36,10 @@ async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): 
   await assertRejects(p, (e: unknown) => {
     assert(e instanceof VirtError, `expected a VirtError, got ${e}`);
     assertEquals(e.code, code);
-    assert(message.test(e.message), `message ${JSON.stringify(e.message)} does not match ${message}`);
+    assert(
+      message.test(e.message),
+      `message ${JSON.stringify(e.message)} does not match ${message}`,
+    );
     return true;
   });
 }
@@ -169,9 +172,19 @@ Deno.test("nodedev: disk, SCSI chain, network interface, USB, mdev", () =>
 </device>
 `,
     );
-    assert((await nodeDeviceXml(f.roots, "scsi_host0")).includes("<host>0</host>\n    <unique_id>1</unique_id>"));
-    assert((await nodeDeviceXml(f.roots, "scsi_target0_0_0")).includes("<target>target0:0:0</target>"));
-    assert((await nodeDeviceXml(f.roots, "scsi_0_0_0_0")).includes("<lun>0</lun>\n    <type>disk</type>"));
+    assert(
+      (await nodeDeviceXml(f.roots, "scsi_host0")).includes(
+        "<host>0</host>\n    <unique_id>1</unique_id>",
+      ),
+    );
+    assert(
+      (await nodeDeviceXml(f.roots, "scsi_target0_0_0")).includes("<target>target0:0:0</target>"),
+    );
+    assert(
+      (await nodeDeviceXml(f.roots, "scsi_0_0_0_0")).includes(
+        "<lun>0</lun>\n    <type>disk</type>",
+      ),
+    );
     assert((await nodeDeviceXml(f.roots, "scsi_generic_sg0")).includes("<char>/dev/sg0</char>"));
     assertEquals(
       await nodeDeviceXml(f.roots, "usb_1_1"),
@@ -189,7 +202,11 @@ Deno.test("nodedev: disk, SCSI chain, network interface, USB, mdev", () =>
 </device>
 `,
     );
-    assert((await nodeDeviceXml(f.roots, "usb_1_1_1_0")).includes("<number>0</number>\n    <class>3</class>"));
+    assert(
+      (await nodeDeviceXml(f.roots, "usb_1_1_1_0")).includes(
+        "<number>0</number>\n    <class>3</class>",
+      ),
+    );
     assertEquals(
       await nodeDeviceXml(f.roots, "mdev_30820a6f_b1a5_4503_91ca_0c10ba58692a_0000_00_02_0"),
       `<device>
@@ -205,13 +222,17 @@ Deno.test("nodedev: disk, SCSI chain, network interface, USB, mdev", () =>
 </device>
 `,
     );
-    assert((await nodeDeviceXml(f.roots, "pci_0000_00_02_0")).includes(`    <capability type='mdev_types'>
+    assert(
+      (await nodeDeviceXml(f.roots, "pci_0000_00_02_0")).includes(
+        `    <capability type='mdev_types'>
       <type id='i915-GVTg_V5_4'>
         <name>GVTg_V5_4</name>
         <deviceAPI>vfio-pci</deviceAPI>
         <availableInstances>1</availableInstances>
       </type>
-    </capability>`));
+    </capability>`,
+      ),
+    );
     assertEquals(
       await nodeDeviceXml(f.roots, "computer"),
       `<device>
@@ -226,23 +247,34 @@ Deno.test("nodedev: disk, SCSI chain, network interface, USB, mdev", () =>
 </device>
 `,
     );
-    await rejectsWith(nodeDeviceXml(f.roots, "pci_0000_09_00_0"), "no-node-device", /no node device with matching name 'pci_0000_09_00_0'/);
+    await rejectsWith(
+      nodeDeviceXml(f.roots, "pci_0000_09_00_0"),
+      "no-node-device",
+      /no node device with matching name 'pci_0000_09_00_0'/,
+    );
   }));
 
 Deno.test("nodedev: --cap filters by own and nested capabilities", () =>
   withFixture(async (f) => {
-    const names = async (cap: string) => (await listNodeDevices(f.roots, { cap })).map((d) => d.name);
+    const names = async (cap: string) =>
+      (await listNodeDevices(f.roots, { cap })).map((d) => d.name);
     assertEquals(await names("storage"), ["block_sda"]);
     assertEquals(await names("mdev_types"), ["pci_0000_00_02_0"]);
     assertEquals(await names("vpd"), ["pci_0000_03_00_0"]);
     assertEquals(await names("usb_device,usb"), ["usb_1_1", "usb_1_1_1_0", "usb_usb1"]);
     assertEquals(await names("system"), ["computer"]);
-    await rejectsWith(listNodeDevices(f.roots, { cap: "floppy" }), "invalid-arg", /unknown node device capability 'floppy'/);
+    await rejectsWith(
+      listNodeDevices(f.roots, { cap: "floppy" }),
+      "invalid-arg",
+      /unknown node device capability 'floppy'/,
+    );
   }));
 
 Deno.test("nodedev: the --tree view", () =>
   withFixture(async (f) => {
-    const devs = (await listNodeDevices(f.roots)).filter((d) => /^(computer|pci_0000_00_1[4f]|usb|scsi_host|block)/.test(d.name));
+    const devs = (await listNodeDevices(f.roots)).filter((d) =>
+      /^(computer|pci_0000_00_1[4f]|usb|scsi_host|block)/.test(d.name)
+    );
     assertEquals(
       formatDeviceTree(devs),
       [
@@ -270,7 +302,9 @@ Deno.test("nodedev: the --tree view", () =>
 Deno.test("nodedev: detach binds vfio-pci through driver_override; reattach gives the device back", () =>
   withFixture(async (f) => {
     const sys = f.roots.sys;
-    const driver = async () => (await Deno.readLink(`${sys}/bus/pci/devices/0000:00:1f.2/driver`).catch(() => "")).split("/").pop();
+    const driver = async () =>
+      (await Deno.readLink(`${sys}/bus/pci/devices/0000:00:1f.2/driver`).catch(() => "")).split("/")
+        .pop();
     assertEquals(await detachPciDevice(f.roots, "pci_0000_00_1f_2"), "ahci");
     assertEquals(await driver(), "vfio-pci");
     assertEquals(f.writes, [
@@ -298,9 +332,21 @@ Deno.test("nodedev: detach binds vfio-pci through driver_override; reattach give
 Deno.test("nodedev: detach refuses non-PCI, unknown, IOMMU-less and foreign-bound devices", () =>
   withFixture(async (f) => {
     await rejectsWith(detachPciDevice(f.roots, "usb_1_1"), "invalid-arg", /not a PCI device/);
-    await rejectsWith(detachPciDevice(f.roots, "pci_0000_09_00_0"), "no-node-device", /pci_0000_09_00_0/);
-    await rejectsWith(detachPciDevice(f.roots, "pci_0000_00_1d_0"), "operation-invalid", /no IOMMU group/);
-    await rejectsWith(reattachPciDevice(f.roots, "pci_0000_00_19_0"), "operation-invalid", /not detached: it is bound to e1000e/);
+    await rejectsWith(
+      detachPciDevice(f.roots, "pci_0000_09_00_0"),
+      "no-node-device",
+      /pci_0000_09_00_0/,
+    );
+    await rejectsWith(
+      detachPciDevice(f.roots, "pci_0000_00_1d_0"),
+      "operation-invalid",
+      /no IOMMU group/,
+    );
+    await rejectsWith(
+      reattachPciDevice(f.roots, "pci_0000_00_19_0"),
+      "operation-invalid",
+      /not detached: it is bound to e1000e/,
+    );
     assertEquals(f.writes, []);
   }));
 
@@ -318,7 +364,11 @@ fi
 `,
     );
     await Deno.chmod(bin, 0o755);
-    const uuid = await mdevDefine({ parent: "0000:00:02.0", type: "i915-GVTg_V5_4", uuid: "30820A6F-B1A5-4503-91CA-0C10BA58692A" }, { bin });
+    const uuid = await mdevDefine({
+      parent: "0000:00:02.0",
+      type: "i915-GVTg_V5_4",
+      uuid: "30820A6F-B1A5-4503-91CA-0C10BA58692A",
+    }, { bin });
     await mdevStart(uuid, { bin });
     assertEquals(await mdevList(true, { bin }), [{
       uuid: "30820a6f-b1a5-4503-91ca-0c10ba58692a",
@@ -332,11 +382,19 @@ fi
       "start --uuid 30820a6f-b1a5-4503-91ca-0c10ba58692a",
       "list --defined --dumpjson",
     ]);
-    await rejectsWith(mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a", { bin: `${dir}/none` }), "operation-failed", /mdevctl start failed/);
+    await rejectsWith(
+      mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a", { bin: `${dir}/none` }),
+      "operation-failed",
+      /mdevctl start failed/,
+    );
     const path = Deno.env.get("PATH");
     Deno.env.set("PATH", `${dir}/empty`);
     try {
-      await rejectsWith(mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a"), "no-support", /need mdevctl, which is not installed/);
+      await rejectsWith(
+        mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a"),
+        "no-support",
+        /need mdevctl, which is not installed/,
+      );
       assertEquals(await mdevList(true), []);
     } finally {
       if (path === undefined) Deno.env.delete("PATH");
@@ -348,9 +406,15 @@ fi
 });
 
 Deno.test("nodedev: VPD and id database decoding", () => {
-  assertEquals(parseVpd(new Uint8Array([0x82, 3, 0, 0x41, 0x42, 0x43, 0x78])), { name: "ABC", readOnly: undefined, readWrite: undefined });
+  assertEquals(parseVpd(new Uint8Array([0x82, 3, 0, 0x41, 0x42, 0x43, 0x78])), {
+    name: "ABC",
+    readOnly: undefined,
+    readWrite: undefined,
+  });
   assertEquals(parseVpd(new Uint8Array([0x82, 9, 0, 0x41])), undefined, "truncated");
-  const db = parseIdDatabase("1af4  Red Hat, Inc.\n\t1041  Virtio network device\n\t\t1af4 1100  QEMU\nC 02  Network controller\n\t00  Ethernet controller\n");
+  const db = parseIdDatabase(
+    "1af4  Red Hat, Inc.\n\t1041  Virtio network device\n\t\t1af4 1100  QEMU\nC 02  Network controller\n\t00  Ethernet controller\n",
+  );
   assertEquals(db.get(0x1af4)?.name, "Red Hat, Inc.");
   assertEquals(db.get(0x1af4)?.products.get(0x1041), "Virtio network device");
   assertEquals(db.size, 1);

@@ -9,7 +9,10 @@ import { hasCommand, skipUnless } from "../skip.ts";
 export const SCHEMAS = "/work/shared/reference/schemas";
 
 /** `ignore` value for tests that need xmllint. */
-export const NO_XMLLINT = skipUnless(hasCommand("xmllint"), "xmllint (libxml2-utils) is not installed");
+export const NO_XMLLINT = skipUnless(
+  hasCommand("xmllint"),
+  "xmllint (libxml2-utils) is not installed",
+);
 
 /**
  * Validates each document (name → XML) against `schema` (e.g. `nodedev.rng`)

@@ -48,7 +48,10 @@ async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): 
   await assertRejects(p, (e: unknown) => {
     assert(e instanceof VirtError, `expected a VirtError, got ${e}`);
     assertEquals(e.code, code);
-    assert(message.test(e.message), `message ${JSON.stringify(e.message)} does not match ${message}`);
+    assert(
+      message.test(e.message),
+      `message ${JSON.stringify(e.message)} does not match ${message}`,
+    );
     return true;
   });
 }
@@ -64,7 +67,10 @@ Deno.test("secret store: define, list, look up, dump, undefine", () =>
     assertEquals((await store.lookupByUsage("ceph", "client.admin")).uuid, UUID_A);
     assertEquals((await store.lookupByUUID(UUID_A.replaceAll("-", ""))).uuid, UUID_A);
     await store.define(secretXml(UUID_B, "client.other"));
-    assertEquals((await store.list()).map((e) => [e.def.uuid, e.hasValue]), [[UUID_A, false], [UUID_B, false]]);
+    assertEquals((await store.list()).map((e) => [e.def.uuid, e.hasValue]), [[UUID_A, false], [
+      UUID_B,
+      false,
+    ]]);
     assertEquals((await Deno.stat(`${root}/etc/secrets/${UUID_A}.xml`)).mode! & 0o777, 0o600);
     // Redefining the same UUID updates it.
     await store.define(
@@ -73,7 +79,11 @@ Deno.test("secret store: define, list, look up, dump, undefine", () =>
     assertEquals((await store.lookupByUUID(UUID_A)).description, "admin key");
     await store.undefine(UUID_A);
     await rejectsWith(store.lookupByUUID(UUID_A), "no-secret", /no secret with matching uuid/);
-    await rejectsWith(store.lookupByUsage("ceph", "client.admin"), "no-secret", /no secret with matching usage 'ceph' 'client.admin'/);
+    await rejectsWith(
+      store.lookupByUsage("ceph", "client.admin"),
+      "no-secret",
+      /no secret with matching usage 'ceph' 'client.admin'/,
+    );
     await rejectsWith(store.undefine(UUID_A), "no-secret", new RegExp(UUID_A));
     assertEquals((await store.list()).map((e) => e.def.uuid), [UUID_B]);
   }));
@@ -97,7 +107,9 @@ Deno.test("secret store: a stored value is encrypted; neither it nor its base64 
       assertEquals((await Deno.stat(f)).mode! & 0o777, 0o600, `${f} is not 0600`);
     }
     // A fresh store (another process) reads it back with the same host key.
-    const again = new SecretStore(new ObjectStore(statePaths("secrets", { mode: "embed", root }), "secrets"));
+    const again = new SecretStore(
+      new ObjectStore(statePaths("secrets", { mode: "embed", root }), "secrets"),
+    );
     assertEquals(await again.getValue(UUID_A), value);
   }));
 
@@ -106,7 +118,10 @@ Deno.test("secret store: a value sealed for one secret does not open as another"
     await store.define(secretXml(UUID_A, "a"));
     await store.define(secretXml(UUID_B, "b"));
     await store.setValue(UUID_A, new TextEncoder().encode("alpha"));
-    await Deno.copyFile(`${root}/etc/secrets/${UUID_A}.value`, `${root}/etc/secrets/${UUID_B}.value`);
+    await Deno.copyFile(
+      `${root}/etc/secrets/${UUID_A}.value`,
+      `${root}/etc/secrets/${UUID_B}.value`,
+    );
     await rejectsWith(store.getValue(UUID_B), "internal-error", /cannot decrypt/);
   }));
 
@@ -132,12 +147,18 @@ Deno.test("secret store: ephemeral secrets never touch the disk", () =>
     const stored = (await filesUnder(root)).filter((f) => !f.endsWith(".lock"));
     assertEquals(stored, []);
     // The same location opened again in this process shares them.
-    assertEquals((await openSecretStore({ mode: "embed", root }).lookupByUUID(UUID_A)).ephemeral, true);
+    assertEquals(
+      (await openSecretStore({ mode: "embed", root }).lookupByUUID(UUID_A)).ephemeral,
+      true,
+    );
     // Made persistent, the value moves to disk encrypted; made ephemeral again, it leaves.
     await store.define(secretXml(UUID_A, "eph", "ephemeral='no' private='no'"));
     assert(await Deno.stat(`${root}/etc/secrets/${UUID_A}.value`));
     await store.define(secretXml(UUID_A, "eph", "ephemeral='yes' private='no'"));
-    assertEquals((await filesUnder(root)).filter((f) => f.endsWith(".xml") || f.endsWith(".value")), []);
+    assertEquals(
+      (await filesUnder(root)).filter((f) => f.endsWith(".xml") || f.endsWith(".value")),
+      [],
+    );
     assertEquals(new TextDecoder().decode(await store.getValue(UUID_A)), "in memory only");
     await store.undefine(UUID_A);
     assertEquals(await store.list(), []);
@@ -151,7 +172,11 @@ Deno.test("secret store: a malformed UUID is refused, in XML and as an argument"
       /malformed uuid 'not-a-uuid'/,
     );
     await rejectsWith(store.lookupByUUID("1234"), "invalid-arg", /malformed UUID '1234'/);
-    await rejectsWith(store.setValue("zz", new Uint8Array(1)), "invalid-arg", /malformed UUID 'zz'/);
+    await rejectsWith(
+      store.setValue("zz", new Uint8Array(1)),
+      "invalid-arg",
+      /malformed UUID 'zz'/,
+    );
   }));
 
 Deno.test("secret store: a usage already taken is refused, naming the other secret", () =>

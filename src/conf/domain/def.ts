@@ -37,6 +37,8 @@ export interface DomainTypeFeatures {
   noBootOrder?: boolean;
   /** A video model without `heads` keeps it unset instead of 1. */
   noVideoHeads?: boolean;
+  /** SCSI buses are wide: 16 units, unit 7 being the controller (else 7 units). */
+  wideScsi?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface DomainTypeFeatures {
  * no boot order and no video heads, and their display names may hold a slash.
  */
 export const DOMAIN_TYPE_FEATURES: Partial<Record<DomainType, DomainTypeFeatures>> = {
-  vmware: { nameSlash: true, noBootOrder: true, noVideoHeads: true },
+  vmware: { nameSlash: true, noBootOrder: true, noVideoHeads: true, wideScsi: true },
 };
 
 /** What happens when the guest powers off, reboots or crashes. */

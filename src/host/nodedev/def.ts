@@ -96,7 +96,14 @@ export interface UsbInterfaceCap {
 }
 
 /** Operational states of a network link, as the kernel reports them. */
-export type LinkState = "unknown" | "notpresent" | "down" | "lowerlayerdown" | "testing" | "dormant" | "up";
+export type LinkState =
+  | "unknown"
+  | "notpresent"
+  | "down"
+  | "lowerlayerdown"
+  | "testing"
+  | "dormant"
+  | "up";
 
 /** `<capability type='net'>`. */
 export interface NetCap {

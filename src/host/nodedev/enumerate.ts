@@ -28,7 +28,7 @@ import {
 import { hostUuid } from "../uuid.ts";
 import type { LinkState, NodeDevCap, NodeDeviceDef, StorageCap } from "./def.ts";
 import { type IdDatabase, loadIdDatabase, lookupIds } from "./ids.ts";
-import { mdevList, type MdevctlDevice, type MdevctlOptions } from "./mdevctl.ts";
+import { type MdevctlDevice, type MdevctlOptions, mdevList } from "./mdevctl.ts";
 import { formatPciAddress, parsePciAddress, readPciCap } from "./pci.ts";
 
 /** Options of {@link enumerateNodeDevices}. */
@@ -52,7 +52,15 @@ interface UdevEntry {
   links: string[];
 }
 
-const LINK_STATES: LinkState[] = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
+const LINK_STATES: LinkState[] = [
+  "unknown",
+  "notpresent",
+  "down",
+  "lowerlayerdown",
+  "testing",
+  "dormant",
+  "up",
+];
 
 /** SCSI peripheral device types by code, as libvirt names them. */
 const SCSI_TYPES: Record<number, string> = {
@@ -77,7 +85,10 @@ export function deviceName(...parts: (string | undefined)[]): string {
  * Every node device of the host, `computer` first then sorted by name, each
  * with its parent set.
  */
-export async function enumerateNodeDevices(roots: HostRoots, opts: EnumerateOptions = {}): Promise<NodeDeviceDef[]> {
+export async function enumerateNodeDevices(
+  roots: HostRoots,
+  opts: EnumerateOptions = {},
+): Promise<NodeDeviceDef[]> {
   let sys: string;
   try {
     sys = await Deno.realPath(roots.sys);
@@ -119,7 +130,11 @@ export async function enumerateNodeDevices(roots: HostRoots, opts: EnumerateOpti
 
 /** The nearest ancestor folder that is a node device, else `computer`. */
 function parentName(sys: string, dir: string, byDir: Map<string, string>): string {
-  for (let p = dir.slice(0, dir.lastIndexOf("/")); p.length > sys.length; p = p.slice(0, p.lastIndexOf("/"))) {
+  for (
+    let p = dir.slice(0, dir.lastIndexOf("/"));
+    p.length > sys.length;
+    p = p.slice(0, p.lastIndexOf("/"))
+  ) {
     const name = byDir.get(p);
     if (name) return name;
   }
@@ -137,7 +152,13 @@ async function candidate(roots: HostRoots, link: string): Promise<Candidate | un
   if (!subsystem) return undefined;
   const sysname = dir.slice(dir.lastIndexOf("/") + 1);
   const uevent = await readUevent(dir);
-  return { dir, subsystem, sysname, uevent, udev: await readUdev(roots, subsystem, sysname, uevent, dir) };
+  return {
+    dir,
+    subsystem,
+    sysname,
+    uevent,
+    udev: await readUdev(roots, subsystem, sysname, uevent, dir),
+  };
 }
 
 /** udev's record of a device: `bMAJ:MIN`/`cMAJ:MIN` for device nodes, `nIFINDEX` for interfaces, else `+SUBSYSTEM:SYSNAME`. */
@@ -214,7 +235,9 @@ async function build(
     cap = {
       type: "net",
       interface: c.uevent.get("INTERFACE") ?? c.sysname,
-      address: address && /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(address) ? address : undefined,
+      address: address && /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(address)
+        ? address
+        : undefined,
       link: { speed: speed !== undefined && speed > 0 ? speed : undefined, state },
       features: [],
       subtype: devtype === "wlan" ? "80211" : "80203",
@@ -245,7 +268,11 @@ async function build(
   } else if (c.subsystem === "scsi_generic" && devname) {
     cap = { type: "scsi_generic", char: `/dev/${devname}` };
   } else if (c.subsystem === "drm" && devtype === "drm_minor") {
-    const drmType = c.sysname.startsWith("renderD") ? "render" : c.sysname.startsWith("controlD") ? "control" : "primary";
+    const drmType = c.sysname.startsWith("renderD")
+      ? "render"
+      : c.sysname.startsWith("controlD")
+      ? "control"
+      : "primary";
     cap = { type: "drm", drmType };
   } else if (c.subsystem === "mdev") {
     const uuid = parseUuid(c.sysname);
@@ -281,11 +308,13 @@ async function usbDevice(c: Candidate, ids: IdDatabase | undefined): Promise<Nod
     device: await readInt(`${c.dir}/devnum`) ?? 0,
     product: {
       id: product,
-      name: p.get("ID_MODEL_FROM_DATABASE") ?? names.product ?? (await readAttr(`${c.dir}/product`) || undefined),
+      name: p.get("ID_MODEL_FROM_DATABASE") ?? names.product ??
+        (await readAttr(`${c.dir}/product`) || undefined),
     },
     vendor: {
       id: vendor,
-      name: p.get("ID_VENDOR_FROM_DATABASE") ?? names.vendor ?? (await readAttr(`${c.dir}/manufacturer`) || undefined),
+      name: p.get("ID_VENDOR_FROM_DATABASE") ?? names.vendor ??
+        (await readAttr(`${c.dir}/manufacturer`) || undefined),
     },
   };
 }
@@ -311,15 +340,19 @@ async function storage(c: Candidate, block: string): Promise<StorageCap | undefi
   const sectors = await readInt(`${c.dir}/size`) ?? 0;
   const logical = await readInt(`${c.dir}/queue/logical_block_size`) ?? 0;
   const removable = driveType !== "disk" || (await readInt(`${c.dir}/removable`)) === 1;
-  const bus = p.get("ID_BUS") ?? (c.dir.includes("/usb") ? "usb" : scsiType !== undefined ? await scsiBus(c.dir) : undefined);
+  const bus = p.get("ID_BUS") ??
+    (c.dir.includes("/usb") ? "usb" : scsiType !== undefined ? await scsiBus(c.dir) : undefined);
   const cap: StorageCap = {
     type: "storage",
     block,
     bus,
     driveType,
-    model: p.get("ID_MODEL") ?? (scsiType !== undefined ? await readAttr(`${c.dir}/device/model`) || undefined : undefined),
-    vendor: p.get("ID_VENDOR") ?? (scsiType !== undefined ? await readAttr(`${c.dir}/device/vendor`) || undefined : undefined),
-    serial: p.get("ID_SERIAL") ?? (await readAttr(`${c.dir}/serial`) || await readAttr(`${c.dir}/device/serial`) || undefined),
+    model: p.get("ID_MODEL") ??
+      (scsiType !== undefined ? await readAttr(`${c.dir}/device/model`) || undefined : undefined),
+    vendor: p.get("ID_VENDOR") ??
+      (scsiType !== undefined ? await readAttr(`${c.dir}/device/vendor`) || undefined : undefined),
+    serial: p.get("ID_SERIAL") ??
+      (await readAttr(`${c.dir}/serial`) || await readAttr(`${c.dir}/device/serial`) || undefined),
     // libvirt multiplies the sector count by the logical block size.
     size: sectors * logical,
     logicalBlockSize: logical,
@@ -366,7 +399,9 @@ async function scsiHost(roots: HostRoots, c: Candidate): Promise<NodeDevCap | un
 
 /** Mediated devices mdevctl has defined but that do not exist now. */
 function inactiveMdevs(defined: MdevctlDevice[], active: NodeDeviceDef[]): NodeDeviceDef[] {
-  const live = new Set(active.flatMap((d) => d.caps.map((c) => c.type === "mdev" ? c.uuid : undefined)));
+  const live = new Set(
+    active.flatMap((d) => d.caps.map((c) => c.type === "mdev" ? c.uuid : undefined)),
+  );
   const byAddr = new Map<string, string>();
   for (const d of active) {
     for (const c of d.caps) if (c.type === "pci") byAddr.set(formatPciAddress(c.address), d.name);

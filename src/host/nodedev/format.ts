@@ -3,7 +3,16 @@
  * @module
  */
 import { XmlWriter } from "../../xml/mod.ts";
-import type { MdevType, NodeDevCap, NodeDeviceDef, PciAddress, PciCap, PcieLink, PciVpd, StorageCap } from "./def.ts";
+import type {
+  MdevType,
+  NodeDevCap,
+  NodeDeviceDef,
+  PciAddress,
+  PciCap,
+  PcieLink,
+  PciVpd,
+  StorageCap,
+} from "./def.ts";
 
 /** A PCI address as libvirt's `<address>`: zero-padded hex, the function unpadded. */
 function address(w: XmlWriter, a: PciAddress): void {
@@ -62,7 +71,10 @@ function vpd(w: XmlWriter, v: PciVpd): void {
 }
 
 function link(w: XmlWriter, l: PcieLink, validity: "cap" | "sta"): void {
-  w.elem("link", [["validity", validity], ["port", l.port], ["speed", l.speed], ["width", l.width]]);
+  w.elem("link", [["validity", validity], ["port", l.port], ["speed", l.speed], [
+    "width",
+    l.width,
+  ]]);
 }
 
 function pci(w: XmlWriter, c: PciCap): void {
@@ -79,7 +91,11 @@ function pci(w: XmlWriter, c: PciCap): void {
   }
   if (c.virtFunctions) {
     const vf = c.virtFunctions;
-    w.elem("capability", [["type", "virt_functions"], ["maxCount", vf.maxCount]], (w) => vf.addresses.forEach((a) => address(w, a)));
+    w.elem(
+      "capability",
+      [["type", "virt_functions"], ["maxCount", vf.maxCount]],
+      (w) => vf.addresses.forEach((a) => address(w, a)),
+    );
   }
   if (c.mdevTypes?.length) mdevTypes(w, c.mdevTypes);
   if (c.vpd) vpd(w, c.vpd);
@@ -162,7 +178,10 @@ function cap(w: XmlWriter, c: NodeDevCap): void {
         w.text("interface", c.interface);
         w.text("address", c.address);
         if (c.link.speed || (c.link.state && c.link.state !== "unknown")) {
-          w.elem("link", [["speed", c.link.speed || undefined], ["state", c.link.state === "unknown" ? undefined : c.link.state]]);
+          w.elem("link", [["speed", c.link.speed || undefined], [
+            "state",
+            c.link.state === "unknown" ? undefined : c.link.state,
+          ]]);
         }
         for (const f of c.features) w.elem("feature", [["name", f]]);
         w.elem("capability", [["type", c.subtype]]);

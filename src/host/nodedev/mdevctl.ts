@@ -49,13 +49,21 @@ export async function findMdevctl(opts: MdevctlOptions = {}): Promise<string | u
 async function run(args: string[], opts: MdevctlOptions): Promise<string> {
   const bin = await findMdevctl(opts);
   if (!bin) {
-    throw new VirtError("no-support", "nodedev", "mediated devices need mdevctl, which is not installed on this host");
+    throw new VirtError(
+      "no-support",
+      "nodedev",
+      "mediated devices need mdevctl, which is not installed on this host",
+    );
   }
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).output();
   } catch (e) {
-    throw new VirtError("operation-failed", "nodedev", `mdevctl ${args[0]} failed: cannot run '${bin}': ${(e as Error).message}`);
+    throw new VirtError(
+      "operation-failed",
+      "nodedev",
+      `mdevctl ${args[0]} failed: cannot run '${bin}': ${(e as Error).message}`,
+    );
   }
   if (!out.success) {
     const why = new TextDecoder().decode(out.stderr).trim() || `exit status ${out.code}`;
@@ -74,7 +82,10 @@ function checkUuid(uuid: string): string {
  * The mediated devices mdevctl has definitions for (`--defined`) or that
  * exist now. Empty when mdevctl is not installed.
  */
-export async function mdevList(defined: boolean, opts: MdevctlOptions = {}): Promise<MdevctlDevice[]> {
+export async function mdevList(
+  defined: boolean,
+  opts: MdevctlOptions = {},
+): Promise<MdevctlDevice[]> {
   if (!await findMdevctl(opts)) return [];
   const text = await run(["list", ...(defined ? ["--defined"] : []), "--dumpjson"], opts);
   if (!text.trim()) return [];
@@ -82,7 +93,11 @@ export async function mdevList(defined: boolean, opts: MdevctlOptions = {}): Pro
   try {
     json = JSON.parse(text);
   } catch {
-    throw new VirtError("operation-failed", "nodedev", "mdevctl list printed something other than JSON");
+    throw new VirtError(
+      "operation-failed",
+      "nodedev",
+      "mdevctl list printed something other than JSON",
+    );
   }
   // One object per parent, or an array of them: { "PARENT": [ { "UUID": { mdev_type, start, attrs } } ] }
   const parents = Array.isArray(json) ? json : [json];
@@ -97,7 +112,9 @@ export async function mdevList(defined: boolean, opts: MdevctlOptions = {}): Pro
             parent,
             type: String(d.mdev_type ?? ""),
             autostart: d.start === "auto",
-            attrs: attrs.flatMap((a) => Object.entries(a).map(([name, value]) => ({ name, value: String(value) }))),
+            attrs: attrs.flatMap((a) =>
+              Object.entries(a).map(([name, value]) => ({ name, value: String(value) }))
+            ),
           });
         }
       }
@@ -116,7 +133,16 @@ export async function mdevDefine(
   opts: MdevctlOptions = {},
 ): Promise<string> {
   const uuid = dev.uuid ? checkUuid(dev.uuid) : crypto.randomUUID();
-  await run(["define", "--uuid", uuid, "--parent", dev.parent, "--type", dev.type, ...(dev.autostart ? ["--auto"] : [])], opts);
+  await run([
+    "define",
+    "--uuid",
+    uuid,
+    "--parent",
+    dev.parent,
+    "--type",
+    dev.type,
+    ...(dev.autostart ? ["--auto"] : []),
+  ], opts);
   return uuid;
 }
 
@@ -136,6 +162,10 @@ export async function mdevUndefine(uuid: string, opts: MdevctlOptions = {}): Pro
 }
 
 /** Start a defined mediated device with the host (`--auto`) or only on request (`--manual`). */
-export async function mdevSetAutostart(uuid: string, on: boolean, opts: MdevctlOptions = {}): Promise<void> {
+export async function mdevSetAutostart(
+  uuid: string,
+  on: boolean,
+  opts: MdevctlOptions = {},
+): Promise<void> {
   await run(["modify", "--uuid", checkUuid(uuid), on ? "--auto" : "--manual"], opts);
 }

@@ -21,12 +21,18 @@ export * from "./def.ts";
 export { deviceName, enumerateNodeDevices, type EnumerateOptions } from "./enumerate.ts";
 export { formatNodeDeviceXml } from "./format.ts";
 export { formatDeviceTree, type TreeNode } from "./tree.ts";
-export { detachPciDevice, type DetachOptions, pciAddressOfName, reattachPciDevice, VFIO_DRIVER } from "./vfio.ts";
+export {
+  type DetachOptions,
+  detachPciDevice,
+  pciAddressOfName,
+  reattachPciDevice,
+  VFIO_DRIVER,
+} from "./vfio.ts";
 export {
   findMdevctl,
-  mdevDefine,
   type MdevctlDevice,
   type MdevctlOptions,
+  mdevDefine,
   mdevList,
   mdevSetAutostart,
   mdevStart,
@@ -48,8 +54,13 @@ export interface ListNodeDevicesOptions extends EnumerateOptions {
  *
  * @throws VirtError `invalid-arg` for an unknown capability name
  */
-export async function listNodeDevices(roots: HostRoots, opts: ListNodeDevicesOptions = {}): Promise<NodeDeviceDef[]> {
-  const wanted = (Array.isArray(opts.cap) ? opts.cap : opts.cap?.split(",") ?? []).map((c) => c.trim()).filter((c) => c);
+export async function listNodeDevices(
+  roots: HostRoots,
+  opts: ListNodeDevicesOptions = {},
+): Promise<NodeDeviceDef[]> {
+  const wanted = (Array.isArray(opts.cap) ? opts.cap : opts.cap?.split(",") ?? []).map((c) =>
+    c.trim()
+  ).filter((c) => c);
   for (const c of wanted) {
     if (!(NODEDEV_CAP_NAMES as readonly string[]).includes(c)) {
       throw new VirtError(
@@ -59,7 +70,9 @@ export async function listNodeDevices(roots: HostRoots, opts: ListNodeDevicesOpt
       );
     }
   }
-  const all = (await enumerateNodeDevices(roots, opts)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const all = (await enumerateNodeDevices(roots, opts)).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  );
   return wanted.length ? all.filter((d) => capNames(d).some((c) => wanted.includes(c))) : all;
 }
 
@@ -68,13 +81,23 @@ export async function listNodeDevices(roots: HostRoots, opts: ListNodeDevicesOpt
  *
  * @throws VirtError `no-node-device` when there is none
  */
-export async function lookupNodeDevice(roots: HostRoots, name: string, opts: EnumerateOptions = {}): Promise<NodeDeviceDef> {
+export async function lookupNodeDevice(
+  roots: HostRoots,
+  name: string,
+  opts: EnumerateOptions = {},
+): Promise<NodeDeviceDef> {
   const dev = (await enumerateNodeDevices(roots, opts)).find((d) => d.name === name);
-  if (!dev) throw new VirtError("no-node-device", "nodedev", `no node device with matching name '${name}'`);
+  if (!dev) {
+    throw new VirtError("no-node-device", "nodedev", `no node device with matching name '${name}'`);
+  }
   return dev;
 }
 
 /** The XML of one node device (`nodedev-dumpxml`). */
-export async function nodeDeviceXml(roots: HostRoots, name: string, opts: EnumerateOptions = {}): Promise<string> {
+export async function nodeDeviceXml(
+  roots: HostRoots,
+  name: string,
+  opts: EnumerateOptions = {},
+): Promise<string> {
   return formatNodeDeviceXml(await lookupNodeDevice(roots, name, opts));
 }

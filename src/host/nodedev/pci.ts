@@ -16,7 +16,12 @@ const MAX_VPD_BYTES = 32768;
 export function parsePciAddress(text: string): PciAddress | undefined {
   const m = /^([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(text);
   if (!m) return undefined;
-  return { domain: parseInt(m[1], 16), bus: parseInt(m[2], 16), slot: parseInt(m[3], 16), function: Number(m[4]) };
+  return {
+    domain: parseInt(m[1], 16),
+    bus: parseInt(m[2], 16),
+    slot: parseInt(m[3], 16),
+    function: Number(m[4]),
+  };
 }
 
 /** `DDDD:BB:SS.F`, the form sysfs uses. */
@@ -26,7 +31,12 @@ export function formatPciAddress(a: PciAddress): string {
 }
 
 /** Reads the PCI capability of the device whose sysfs folder is `dir` and address `addr`. */
-export async function readPciCap(roots: HostRoots, dir: string, addr: PciAddress, ids: IdDatabase | undefined): Promise<PciCap> {
+export async function readPciCap(
+  roots: HostRoots,
+  dir: string,
+  addr: PciAddress,
+  ids: IdDatabase | undefined,
+): Promise<PciCap> {
   const vendor = await readInt(`${dir}/vendor`) ?? 0;
   const product = await readInt(`${dir}/device`) ?? 0;
   const names = lookupIds(ids, vendor, product);
@@ -135,7 +145,11 @@ export async function readPcieLinks(path: string): Promise<PciCap["pciExpress"]>
       if (portType === 0x9 || portType === 0xa) return {};
       const lnkCap = u32(ptr + 0x0c);
       const lnkSta = u16(ptr + 0x12);
-      const cap: PcieLink = { port: lnkCap >>> 24, speed: LINK_SPEEDS[lnkCap & 0xf], width: (lnkCap >> 4) & 0x3f };
+      const cap: PcieLink = {
+        port: lnkCap >>> 24,
+        speed: LINK_SPEEDS[lnkCap & 0xf],
+        width: (lnkCap >> 4) & 0x3f,
+      };
       const sta: PcieLink = { speed: LINK_SPEEDS[lnkSta & 0xf], width: (lnkSta >> 4) & 0x3f };
       return { cap, sta };
     }

@@ -26,7 +26,11 @@ export function pciAddressOfName(name: string): string {
   const m = /^pci_([0-9a-f]{4,8})_([0-9a-f]{2})_([0-9a-f]{2})_([0-7])$/.exec(name);
   const a = m ? parsePciAddress(`${m[1]}:${m[2]}:${m[3]}.${m[4]}`) : undefined;
   if (!a) {
-    throw new VirtError("invalid-arg", "nodedev", `device '${name}' is not a PCI device: only PCI devices can be detached`);
+    throw new VirtError(
+      "invalid-arg",
+      "nodedev",
+      `device '${name}' is not a PCI device: only PCI devices can be detached`,
+    );
   }
   return formatPciAddress(a);
 }
@@ -44,17 +48,30 @@ async function write(roots: HostRoots, path: string, data: string, what: string)
   try {
     await roots.write(path, data);
   } catch (e) {
-    throw new VirtError("system-error", "nodedev", `${what}: cannot write '${path}': ${(e as Error).message}`);
+    throw new VirtError(
+      "system-error",
+      "nodedev",
+      `${what}: cannot write '${path}': ${(e as Error).message}`,
+    );
   }
 }
 
 async function modprobe(name: string): Promise<void> {
-  const out = await new Deno.Command("modprobe", { args: [name], stdout: "null", stderr: "piped" }).output()
+  const out = await new Deno.Command("modprobe", { args: [name], stdout: "null", stderr: "piped" })
+    .output()
     .catch((e) => {
-      throw new VirtError("system-error", "nodedev", `cannot run modprobe ${name}: ${(e as Error).message}`);
+      throw new VirtError(
+        "system-error",
+        "nodedev",
+        `cannot run modprobe ${name}: ${(e as Error).message}`,
+      );
     });
   if (!out.success) {
-    throw new VirtError("system-error", "nodedev", `modprobe ${name} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+    throw new VirtError(
+      "system-error",
+      "nodedev",
+      `modprobe ${name} failed: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
   }
 }
 
@@ -68,7 +85,11 @@ async function modprobe(name: string): Promise<void> {
  *   `no-node-device` when it does not exist, `operation-invalid` when it has
  *   no IOMMU group, `operation-failed` when the kernel did not bind it
  */
-export async function detachPciDevice(roots: HostRoots, name: string, opts: DetachOptions = {}): Promise<string | undefined> {
+export async function detachPciDevice(
+  roots: HostRoots,
+  name: string,
+  opts: DetachOptions = {},
+): Promise<string | undefined> {
   const { addr, dir } = await deviceDir(roots, name);
   const before = await linkName(`${dir}/driver`);
   if (before === VFIO_DRIVER) return before;
@@ -82,20 +103,35 @@ export async function detachPciDevice(roots: HostRoots, name: string, opts: Deta
   if (!await exists(`${roots.sys}/bus/pci/drivers/${VFIO_DRIVER}`)) {
     await (opts.loadModule ?? modprobe)(VFIO_DRIVER);
     if (!await exists(`${roots.sys}/bus/pci/drivers/${VFIO_DRIVER}`)) {
-      throw new VirtError("operation-failed", "nodedev", `cannot detach ${name}: the ${VFIO_DRIVER} driver is not available`);
+      throw new VirtError(
+        "operation-failed",
+        "nodedev",
+        `cannot detach ${name}: the ${VFIO_DRIVER} driver is not available`,
+      );
     }
   }
   await write(roots, `${dir}/driver_override`, VFIO_DRIVER, `cannot detach ${name}`);
-  if (before) await write(roots, `${dir}/driver/unbind`, addr, `cannot detach ${name} from ${before}`);
+  if (before) {
+    await write(roots, `${dir}/driver/unbind`, addr, `cannot detach ${name} from ${before}`);
+  }
   await write(roots, `${roots.sys}/bus/pci/drivers_probe`, addr, `cannot detach ${name}`);
   const after = await linkName(`${dir}/driver`);
   if (after !== VFIO_DRIVER) {
     await write(roots, `${dir}/driver_override`, "\n", `cannot undo the detach of ${name}`);
-    if (!after) await write(roots, `${roots.sys}/bus/pci/drivers_probe`, addr, `cannot undo the detach of ${name}`);
+    if (!after) {
+      await write(
+        roots,
+        `${roots.sys}/bus/pci/drivers_probe`,
+        addr,
+        `cannot undo the detach of ${name}`,
+      );
+    }
     throw new VirtError(
       "operation-failed",
       "nodedev",
-      `cannot detach ${name}: the kernel bound it to ${after ?? "no driver"} instead of ${VFIO_DRIVER}`,
+      `cannot detach ${name}: the kernel bound it to ${
+        after ?? "no driver"
+      } instead of ${VFIO_DRIVER}`,
     );
   }
   return before;
@@ -107,11 +143,18 @@ export async function detachPciDevice(roots: HostRoots, name: string, opts: Deta
  * @returns the driver the kernel bound it to, if any
  * @throws VirtError `operation-invalid` when the device is bound to a driver other than vfio-pci
  */
-export async function reattachPciDevice(roots: HostRoots, name: string): Promise<string | undefined> {
+export async function reattachPciDevice(
+  roots: HostRoots,
+  name: string,
+): Promise<string | undefined> {
   const { addr, dir } = await deviceDir(roots, name);
   const current = await linkName(`${dir}/driver`);
   if (current && current !== VFIO_DRIVER) {
-    throw new VirtError("operation-invalid", "nodedev", `${name} is not detached: it is bound to ${current}`);
+    throw new VirtError(
+      "operation-invalid",
+      "nodedev",
+      `${name} is not detached: it is bound to ${current}`,
+    );
   }
   if (current) await write(roots, `${dir}/driver/unbind`, addr, `cannot reattach ${name}`);
   await write(roots, `${dir}/driver_override`, "\n", `cannot reattach ${name}`);

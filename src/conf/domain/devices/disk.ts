@@ -8,7 +8,7 @@
 import type { XmlReader, XmlWriter } from "../../../xml/mod.ts";
 import { VirtError } from "../../../errors.ts";
 import type { FormatContext, ParseContext } from "../context.ts";
-import type { DomainDef } from "../def.ts";
+import { DOMAIN_TYPE_FEATURES, type DomainDef } from "../def.ts";
 import { type DeviceInfo, formatDeviceInfo, parseDeviceInfo } from "../device-info.ts";
 import {
   type DiskMirror, emptySource, formatBackingStore, formatDiskMirror, formatSourceElement, formatStorageAuth,
@@ -400,7 +400,7 @@ function fail(message: string): never {
  * buses of 7 units.
  */
 export function wideScsi(def: DomainDef): boolean {
-  return def.type === "vmware";
+  return DOMAIN_TYPE_FEATURES[def.type]?.wideScsi ?? false;
 }
 
 /**

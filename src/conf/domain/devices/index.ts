@@ -86,7 +86,7 @@ export function emptyDevices(): DomainDevices {
 
 /** The {@link DeviceInfo} of every device that may carry a `<boot order>`. */
 export function bootableDeviceInfos(d: DomainDevices): DeviceInfo[] {
-  return [...d.disks, ...d.interfaces, ...d.hostdevs, ...d.redirdevs].map((x) => x.info);
+  return [...d.disks, ...d.filesystems, ...d.interfaces, ...d.hostdevs, ...d.redirdevs].map((x) => x.info);
 }
 
 function single<T>(r: XmlReader, current: T | undefined, value: T): T {

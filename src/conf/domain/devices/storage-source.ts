@@ -516,9 +516,8 @@ export function parseSourceElement(r: XmlReader, s: StorageSource, ctx: ParseCon
 
 /** Parses a storage source index attribute (live state only). */
 export function parseSourceIndex(r: XmlReader, ctx: ParseContext): number | undefined {
-  if (ctx.inactive) return undefined;
   const v = r.attr("index");
-  if (v === undefined) return undefined;
+  if (v === undefined || ctx.inactive) return undefined;
   if (!/^\s*\+?\d+\s*$/.test(v)) throw r.error(`invalid storage source index '${v}'`);
   return Number(v) || undefined;
 }

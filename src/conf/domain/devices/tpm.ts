@@ -70,10 +70,11 @@ function parseBackend(b: XmlReader): TpmBackend {
       return be;
     }
     case "external": {
-      const path = b.child("source")?.attr("path");
-      if (!path) throw b.error("missing TPM source path");
-      b.child("source")?.enum("type", ["unix"]);
-      b.child("source")?.enum("mode", ["connect"]);
+      const src = b.child("source");
+      const path = src?.attr("path");
+      if (!src || !path) throw b.error("missing TPM source path");
+      src.enum("type", ["unix"]);
+      src.enum("mode", ["connect"]);
       return { type, path };
     }
     default:
