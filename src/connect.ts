@@ -104,6 +104,41 @@ export const VIR_DOMAIN_XML_MIGRATABLE = 1 << 3;
 /** {@link Network.XMLDesc} flag: format the persistent config. */
 export const VIR_NETWORK_XML_INACTIVE = 1 << 0;
 
+/** {@link Connection.networkDefineXMLFlags} flag: validate the XML against the schema. */
+export const VIR_NETWORK_DEFINE_VALIDATE = 1 << 0;
+/** {@link Connection.networkCreateXMLFlags} flag: validate the XML against the schema. */
+export const VIR_NETWORK_CREATE_VALIDATE = 1 << 0;
+
+/** {@link Network.update} commands (`virNetworkUpdateCommand`): replace an entry. */
+export const VIR_NETWORK_UPDATE_COMMAND_MODIFY = 1;
+/** Remove an entry. */
+export const VIR_NETWORK_UPDATE_COMMAND_DELETE = 2;
+/** Add an entry at the end. */
+export const VIR_NETWORK_UPDATE_COMMAND_ADD_LAST = 3;
+/** Add an entry at the start. */
+export const VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST = 4;
+/** {@link Network.update} sections (`virNetworkUpdateSection`): `<dhcp><host>`. */
+export const VIR_NETWORK_SECTION_IP_DHCP_HOST = 4;
+/** `<dhcp><range>`. */
+export const VIR_NETWORK_SECTION_IP_DHCP_RANGE = 5;
+/** `<dns><host>`. */
+export const VIR_NETWORK_SECTION_DNS_HOST = 9;
+/** `<dns><txt>`. */
+export const VIR_NETWORK_SECTION_DNS_TXT = 10;
+/** `<dns><srv>`. */
+export const VIR_NETWORK_SECTION_DNS_SRV = 11;
+/** {@link Network.update} flags: the live state if active, else the persistent config. */
+export const VIR_NETWORK_UPDATE_AFFECT_CURRENT = 0;
+/** Change the running network. */
+export const VIR_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0;
+/** Change the persistent config. */
+export const VIR_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1;
+
+/** {@link NetworkDHCPLease.type}: an IPv4 lease. */
+export const VIR_IP_ADDR_TYPE_IPV4 = 0;
+/** An IPv6 lease. */
+export const VIR_IP_ADDR_TYPE_IPV6 = 1;
+
 /** {@link Connection.createXML} / {@link Domain.create} flag: start paused. */
 export const VIR_DOMAIN_START_PAUSED = 1 << 0;
 /** Destroy the domain when the connection closes. */
@@ -223,6 +258,26 @@ export interface NetworkSummary extends NetworkRef {
   autostart: boolean;
 }
 
+/** One DHCP lease of a network (libvirt's `virNetworkDHCPLease`). */
+export interface NetworkDHCPLease {
+  /** The network's bridge. */
+  iface: string;
+  /** Seconds since the epoch when the lease ends (0: never). */
+  expirytime: number;
+  /** `VIR_IP_ADDR_TYPE_IPV4` or `VIR_IP_ADDR_TYPE_IPV6`. */
+  type: number;
+  /** The client's MAC address (IPv4 leases). */
+  mac?: string;
+  /** The IAID (IPv6 leases). */
+  iaid?: string;
+  ipaddr: string;
+  /** The prefix of the network address the lease lies in. */
+  prefix: number;
+  hostname?: string;
+  /** The client id (IPv4) or the DUID (IPv6). */
+  clientid?: string;
+}
+
 /** A lifecycle event as a driver reports it. */
 export interface DriverDomainEvent {
   domain: DomainRef;
@@ -284,6 +339,26 @@ export interface DriverConnection {
   networkSummary(uuid: string): Promise<NetworkSummary>;
   networkXML(uuid: string, flags: number): Promise<string>;
   networkBridgeName(uuid: string): Promise<string>;
+  // Network lifecycle: optional, a driver without a network driver leaves them out.
+  /** Defines (or redefines) a persistent network (`VIR_NETWORK_DEFINE_*` flags). */
+  defineNetwork?(xml: string, flags: number): Promise<NetworkRef>;
+  /** Creates and starts a transient network (`VIR_NETWORK_CREATE_*` flags). */
+  createNetwork?(xml: string, flags: number): Promise<NetworkRef>;
+  startNetwork?(uuid: string): Promise<void>;
+  destroyNetwork?(uuid: string): Promise<void>;
+  undefineNetwork?(uuid: string): Promise<void>;
+  networkSetAutostart?(uuid: string, on: boolean): Promise<void>;
+  /** The network's DHCP leases, only those of `mac` when given. */
+  networkDHCPLeases?(uuid: string, mac: string | undefined, flags: number): Promise<NetworkDHCPLease[]>;
+  /** `virNetworkUpdate`: one command on one section (`VIR_NETWORK_UPDATE_*`, `VIR_NETWORK_SECTION_*`). */
+  updateNetwork?(
+    uuid: string,
+    command: number,
+    section: number,
+    parentIndex: number,
+    xml: string,
+    flags: number,
+  ): Promise<void>;
 
   /** Calls `listener` for every lifecycle event until the returned function is called. */
   subscribe(listener: (e: DriverDomainEvent) => void): () => void;
@@ -491,6 +566,37 @@ function checkUuid(uuid: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/** The optional network lifecycle methods of {@link DriverConnection}. */
+type NetworkMethod =
+  | "defineNetwork"
+  | "createNetwork"
+  | "startNetwork"
+  | "destroyNetwork"
+  | "undefineNetwork"
+  | "networkSetAutostart"
+  | "networkDHCPLeases"
+  | "updateNetwork";
+
+/**
+ * An optional driver method bound to its driver, or `no-support` naming the
+ * libvirt API (`virNetworkCreate` ...) when the driver lacks it.
+ */
+function driverMethod<K extends NetworkMethod>(
+  drv: DriverConnection,
+  method: K,
+  api: string,
+): NonNullable<DriverConnection[K]> {
+  const f = drv[method];
+  if (!f) {
+    throw new VirtError(
+      "no-support",
+      "uri",
+      `this function is not supported by the connection driver: ${api}`,
+    );
+  }
+  return (f as (...a: unknown[]) => unknown).bind(drv) as NonNullable<DriverConnection[K]>;
+}
+
 /** An open connection to a driver (libvirt's `virConnect`). */
 export class Connection {
   #drv: DriverConnection | undefined;
@@ -619,6 +725,28 @@ export class Connection {
   /** The network with this UUID; throws `no-network` when there is none. */
   async networkLookupByUUIDString(uuid: string): Promise<Network> {
     return new Network(this, await this.driver.lookupNetwork({ uuid: checkUuid(uuid) }));
+  }
+
+  /** Defines (or redefines) a persistent network from XML. */
+  networkDefineXML(xml: string): Promise<Network> {
+    return this.networkDefineXMLFlags(xml, 0);
+  }
+
+  /** {@link networkDefineXML} with `VIR_NETWORK_DEFINE_*` flags. */
+  async networkDefineXMLFlags(xml: string, flags = 0): Promise<Network> {
+    const define = driverMethod(this.driver, "defineNetwork", "virNetworkDefineXMLFlags");
+    return new Network(this, await define(xml, flags));
+  }
+
+  /** Creates and starts a transient network from XML. */
+  networkCreateXML(xml: string): Promise<Network> {
+    return this.networkCreateXMLFlags(xml, 0);
+  }
+
+  /** {@link networkCreateXML} with `VIR_NETWORK_CREATE_*` flags. */
+  async networkCreateXMLFlags(xml: string, flags = 0): Promise<Network> {
+    const create = driverMethod(this.driver, "createNetwork", "virNetworkCreateXMLFlags");
+    return new Network(this, await create(xml, flags));
   }
 
   /**
@@ -883,6 +1011,54 @@ export class Network {
   /** The name of the network's bridge device. */
   async bridgeName(): Promise<string> {
     return await this.#conn.driver.networkBridgeName(this.#ref.uuid);
+  }
+
+  /** Starts a defined network. */
+  async create(): Promise<void> {
+    await driverMethod(this.#conn.driver, "startNetwork", "virNetworkCreate")(this.#ref.uuid);
+  }
+
+  /** Stops the network; a transient network goes away. */
+  async destroy(): Promise<void> {
+    await driverMethod(this.#conn.driver, "destroyNetwork", "virNetworkDestroy")(this.#ref.uuid);
+  }
+
+  /** Removes the persistent definition of an inactive network. */
+  async undefine(): Promise<void> {
+    await driverMethod(this.#conn.driver, "undefineNetwork", "virNetworkUndefine")(this.#ref.uuid);
+  }
+
+  /** Marks the network to start (or not) with the host. */
+  async setAutostart(autostart: boolean | number): Promise<void> {
+    const set = driverMethod(this.#conn.driver, "networkSetAutostart", "virNetworkSetAutostart");
+    await set(this.#ref.uuid, Boolean(autostart));
+  }
+
+  /** The network's DHCP leases, only those of `mac` when given. */
+  async DHCPLeases(mac?: string, flags = 0): Promise<NetworkDHCPLease[]> {
+    const leases = driverMethod(this.#conn.driver, "networkDHCPLeases", "virNetworkGetDHCPLeases");
+    return await leases(this.#ref.uuid, mac ?? undefined, flags);
+  }
+
+  /**
+   * Changes one entry of the network's definition (`VIR_NETWORK_UPDATE_COMMAND_*`
+   * on a `VIR_NETWORK_SECTION_*`, with `VIR_NETWORK_UPDATE_AFFECT_*` flags).
+   *
+   * @example
+   * ```ts
+   * await net.update(VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+   *   "<host mac='52:54:00:00:00:07' ip='192.168.122.7'/>", VIR_NETWORK_UPDATE_AFFECT_LIVE);
+   * ```
+   */
+  async update(
+    command: number,
+    section: number,
+    parentIndex: number,
+    xml: string,
+    flags = 0,
+  ): Promise<void> {
+    const update = driverMethod(this.#conn.driver, "updateNetwork", "virNetworkUpdate");
+    await update(this.#ref.uuid, command, section, parentIndex, xml, flags);
   }
 
   /** Identity and list facts in one call. */

@@ -143,11 +143,14 @@ function vncListen(
   return `${host}:${port - 5900}`;
 }
 
-/** Adds the graphics frontend (one VNC server), or `-nographic` when there is none. */
+/**
+ * Adds the graphics frontend (one VNC server), or `-display none` when there
+ * is none (libvirt's choice; unlike `-nographic` it works with `-daemonize`).
+ */
 export function buildGraphics(ctx: ArgvContext): void {
   const list = ctx.def.devices.graphics;
   if (list.length === 0) {
-    ctx.args.push("-nographic");
+    ctx.args.push("-display", "none");
     return;
   }
   if (list.length > 1) {

@@ -59,7 +59,10 @@ export async function readBody(req: Request, limit: number): Promise<string> {
 }
 
 /** Reads a JSON object body, naming what is wrong with it. */
-export async function readJsonObject(req: Request, limit: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  req: Request,
+  limit: number,
+): Promise<Record<string, unknown>> {
   const text = await readBody(req, limit);
   let value: unknown;
   try {

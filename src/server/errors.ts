@@ -56,7 +56,9 @@ export class HttpError extends VirtError {
 /** Turns anything thrown by a handler into the JSON error body and its status. */
 export function errorBody(e: unknown): { status: number; body: string } {
   if (e instanceof HttpError) return { status: e.status, body: JSON.stringify(e.toJSON()) };
-  if (e instanceof VirtError) return { status: httpStatus(e.code), body: JSON.stringify(e.toJSON()) };
+  if (e instanceof VirtError) {
+    return { status: httpStatus(e.code), body: JSON.stringify(e.toJSON()) };
+  }
   const message = e instanceof Error ? e.message : String(e);
   return {
     status: 500,

@@ -169,6 +169,45 @@ Deno.test("disk: defaults for bus, address, read-only CD-ROMs, controllers and b
   assertEquals(osOf(body), "  <os>\n    <type arch='x86_64'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n");
 });
 
+Deno.test("disk: iSCSI names get LUN 0, NVMe sources are managed, vhost-user disks take no snapshots", () => {
+  assertEquals(devices(`
+<disk type='network' device='lun'>
+  <source protocol='iscsi' name='iqn.2013-07.com.example:target'>
+    <host name='example.com' port='3261'/>
+  </source>
+  <target dev='sda' bus='scsi'/>
+</disk>
+<disk type='nvme'>
+  <source type='pci' namespace='2'>
+    <address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
+  </source>
+  <target dev='vda' bus='virtio'/>
+</disk>
+<disk type='vhostuser'>
+  <source type='unix' path='/tmp/vu.sock'/>
+  <target dev='vdb' bus='virtio'/>
+</disk>`), text(`
+<disk type='network' device='lun'>
+  <source protocol='iscsi' name='iqn.2013-07.com.example:target/0'>
+    <host name='example.com' port='3261'/>
+  </source>
+  <target dev='sda' bus='scsi'/>
+  <address type='drive' controller='0' bus='0' target='0' unit='0'/>
+</disk>
+<disk type='nvme' device='disk'>
+  <source type='pci' managed='yes' namespace='2'>
+    <address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
+  </source>
+  <target dev='vda' bus='virtio'/>
+</disk>
+<disk type='vhostuser' device='disk' snapshot='no'>
+  <source type='unix' path='/tmp/vu.sock'/>
+  <target dev='vdb' bus='virtio'/>
+</disk>
+<controller type='scsi' index='0'/>
+`));
+});
+
 Deno.test("disk: VMware domains use wide SCSI buses and skip the unit of the controller", () => {
   assertEquals(devices(`
 <disk><source file='/a'/><target dev='sdh'/></disk>
@@ -407,7 +446,8 @@ Deno.test("disk: the generic checks", () => {
   rejected(`<disk model='virtio'><source file='/a'/><target dev='sda'/></disk>`, /disk model 'virtio' not supported for bus 'scsi'/);
   rejected(`<disk><source file='/a'/><target dev='vda' bus='virtio'/><wwn>0x5000c50015ea71ad</wwn></disk>`, /only ide and scsi disk support wwn/);
   rejected(`<disk><source file='/a' startupPolicy='requisite'/>${t}</disk>`, /'requisite' is allowed only for cdrom or floppy/);
-  rejected(`<disk type='vhostuser'><source type='unix' path='/s'/>${t}</disk>`, /only snapshot=no is supported with vhostuser disk/);
+  rejected(`<disk type='vhostuser' snapshot='external'><source type='unix' path='/s'/>${t}</disk>`, /only snapshot=no is supported with vhostuser disk/);
+  rejected(`<disk type='vhostuser'><driver cache='none'/><source type='unix' path='/s'/>${t}</disk>`, /cache is not supported with vhostuser disk/);
   rejected(
     `<disk type='network'><source protocol='iscsi' name='iqn/1'><host name='h'/><auth username='u'><secret type='ceph' usage='x'/></auth></source><target dev='sda'/></disk>`,
     /invalid secret type 'ceph'/,

@@ -75,7 +75,8 @@ Deno.test("argv: minimal domain", () => {
     "-no-shutdown",
     "-boot",
     "order=c",
-    "-nographic",
+    "-display",
+    "none",
     "-msg",
     "timestamp=on",
   ]);
@@ -410,7 +411,8 @@ Deno.test("argv: q35 guest with OVMF, direct kernel boot, backing chain, device 
     '{"driver":"virtio-keyboard-pci","id":"input0"}',
     "-device",
     '{"driver":"usb-tablet","id":"input1","bus":"usb.0"}',
-    "-nographic",
+    "-display",
+    "none",
     "-device",
     '{"driver":"virtio-vga","id":"video0","max_outputs":1}',
     "-device",
@@ -499,7 +501,7 @@ Deno.test("argv: VNC listens, clock and CPU variants", () => {
   );
   assertEquals(valuesOf(fixed, "-vnc"), ["[::1]:5,share=force-shared,password=on"]);
   assertEquals(valuesOf(fixed, "-k"), ["de"]);
-  assertEquals(fixed.includes("-nographic"), false);
+  assertEquals(fixed.includes("-display"), false);
   const clock = argv(
     MINIMAL.replace(
       "<devices/>",

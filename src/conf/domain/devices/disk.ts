@@ -403,13 +403,26 @@ export function wideScsi(def: DomainDef): boolean {
   return DOMAIN_TYPE_FEATURES[def.type]?.wideScsi ?? false;
 }
 
+/** An iSCSI source name without a LUN means LUN 0 (`iqn.../0`). */
+export function iscsiNameWithLun(name: string): string {
+  return name.includes("/") ? name : `${name}/0`;
+}
+
 /**
- * Gives every disk without an address the drive address its target name
- * implies on IDE, SATA, floppy and SCSI buses, as libvirt does.
+ * The disk defaults libvirt fills in after parsing: LUN 0 for iSCSI names
+ * without one, managed NVMe controllers, no snapshots of vhost-user disks,
+ * and the drive address a target name implies on IDE, SATA, floppy and SCSI
+ * buses for disks without an address.
  */
-export function assignDiskAddresses(def: DomainDef): void {
+export function diskDefaults(def: DomainDef): void {
   const wide = wideScsi(def);
   for (const d of def.devices.disks) {
+    const s = d.source;
+    if (s.type === "network" && s.network?.protocol === "iscsi" && s.network.name !== undefined) {
+      s.network.name = iscsiNameWithLun(s.network.name);
+    }
+    if (s.type === "nvme" && s.nvme) s.nvme.managed ??= "yes";
+    if (s.type === "vhostuser") d.snapshot ??= "no";
     if (d.info.address) continue;
     const bus = d.target.bus;
     if (bus !== "scsi" && bus !== "ide" && bus !== "sata" && bus !== "fdc") continue;

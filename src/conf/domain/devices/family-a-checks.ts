@@ -10,7 +10,7 @@ import { VirtError } from "../../../errors.ts";
 import { DOMAIN_TYPE_FEATURES, type DomainDef } from "../def.ts";
 import type { DomainCheck } from "../postparse.ts";
 import { addImplicitControllers, checkControllers, orderControllers } from "./controller.ts";
-import { assignDiskAddresses, checkDisks } from "./disk.ts";
+import { checkDisks, diskDefaults } from "./disk.ts";
 import { checkHostdevs } from "./hostdev.ts";
 import { bootableDeviceInfos } from "./index.ts";
 import { checkIommu } from "./iommu.ts";
@@ -38,7 +38,7 @@ export function checkBootOrderUnique(def: DomainDef): void {
 /** The checks of this module's device families, in libvirt's order. */
 export const FAMILY_A_CHECKS: DomainCheck[] = [
   orderControllers,
-  assignDiskAddresses,
+  diskDefaults,
   checkHostdevs,
   checkControllers,
   checkPanics,

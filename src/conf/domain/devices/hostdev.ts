@@ -16,7 +16,7 @@ import { formatPciHostAddress, parsePciHostAddress, type PciHostAddress } from "
 import {
   formatInitiator, formatStorageAuth, type NetHost, parseInitiator, parseNetHosts, parseStorageAuth, type StorageAuth,
 } from "./storage-source.ts";
-import { STARTUP_POLICIES, type StartupPolicy, wideScsi } from "./disk.ts";
+import { iscsiNameWithLun, STARTUP_POLICIES, type StartupPolicy, wideScsi } from "./disk.ts";
 
 type OnOff = "on" | "off";
 
@@ -394,7 +394,8 @@ function driveUsed(def: DomainDef, controller: number, unit: number): boolean {
 
 /**
  * Gives SCSI host devices without an address the first free unit of a SCSI
- * controller, and checks the address types host devices use.
+ * controller (and iSCSI names without a LUN LUN 0), and checks the address
+ * types host devices use.
  */
 export function checkHostdevs(def: DomainDef): void {
   for (const h of def.devices.hostdevs) {
@@ -402,6 +403,7 @@ export function checkHostdevs(def: DomainDef): void {
     const t = h.info.address?.type;
     switch (h.source.type) {
       case "scsi":
+        if (h.source.source.protocol === "iscsi") h.source.source.name = iscsiNameWithLun(h.source.source.name);
         if (!h.info.address) {
           const units = wideScsi(def) ? 16 : 7;
           const taken = (controller: number, unit: number) => (units > 7 && unit === 7) || driveUsed(def, controller, unit);
