@@ -21,6 +21,46 @@
 import { VirtError } from "./errors.ts";
 import type { NodeInfo } from "./host/nodeinfo.ts";
 import { type ConnectUri, DEFAULT_URI_ENV, defaultUri, parseUri } from "./uri.ts";
+import {
+  type DriverServices,
+  hostApi,
+  type NodeDevice,
+  type Secret,
+  serviceMethod,
+  uuidFromBytes,
+} from "./connect-host.ts";
+
+export {
+  type DomainCapsQuery,
+  type DriverNodeDevices,
+  type DriverSecrets,
+  type DriverServices,
+  NODE_DEVICE_CAP_FLAGS,
+  NodeDevice,
+  nodeDeviceCapFlag,
+  type NodeDeviceSummary,
+  noSupport,
+  Secret,
+  SECRET_USAGE_NAMES,
+  type SecretKey,
+  type SecretSummary,
+  VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE,
+  VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE,
+  VIR_CONNECT_LIST_SECRETS_EPHEMERAL,
+  VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL,
+  VIR_CONNECT_LIST_SECRETS_NO_PRIVATE,
+  VIR_CONNECT_LIST_SECRETS_PRIVATE,
+  VIR_NODE_CPU_STATS_ALL_CPUS,
+  VIR_NODE_DEVICE_CREATE_XML_VALIDATE,
+  VIR_NODE_MEMORY_STATS_ALL_CELLS,
+  VIR_SECRET_DEFINE_VALIDATE,
+  VIR_SECRET_USAGE_TYPE_CEPH,
+  VIR_SECRET_USAGE_TYPE_ISCSI,
+  VIR_SECRET_USAGE_TYPE_NONE,
+  VIR_SECRET_USAGE_TYPE_TLS,
+  VIR_SECRET_USAGE_TYPE_VOLUME,
+  VIR_SECRET_USAGE_TYPE_VTPM,
+} from "./connect-host.ts";
 
 export type { NodeInfo } from "./host/nodeinfo.ts";
 
@@ -362,6 +402,64 @@ export interface DriverConnection {
 
   /** Calls `listener` for every lifecycle event until the returned function is called. */
   subscribe(listener: (e: DriverDomainEvent) => void): () => void;
+
+  // Optional domain operations (QEMU driver); Connection raises `no-support` without them.
+  /** Resets the guest at once, as the reset button does. */
+  resetDomain?(uuid: string, flags: number): Promise<void>;
+  /** Passes a command to the hypervisor monitor (QMP JSON, or HMP text with `hmp`); returns the reply text. */
+  domainMonitorCommand?(uuid: string, command: string, hmp: boolean): Promise<string>;
+  /** A screenshot of screen `screen`: its MIME type and bytes. */
+  domainScreenshot?(uuid: string, screen: number): Promise<{ mime: string; data: Uint8Array }>;
+  /** Block statistics of one disk (target or source path), by libvirt's parameter names. */
+  domainBlockStats?(uuid: string, disk: string): Promise<[string, number][]>;
+  /** Traffic statistics of one interface (target device or MAC), by libvirt's field names. */
+  domainInterfaceStats?(uuid: string, iface: string): Promise<[string, number][]>;
+  /** Statistics of the `VIR_DOMAIN_STATS_*` groups as `[key, value]` pairs (`domstats`). */
+  domainStats?(uuid: string, groups: number): Promise<[string, number | string][]>;
+  /** Opens a console, serial or parallel device (`devname` is its alias; default the first console). */
+  domainOpenConsole?(uuid: string, devname: string | undefined, flags: number): Promise<ConsoleStream>;
+  /** The native configuration for a domain XML (`domxml-to-native`, e.g. format `qemu-argv`). */
+  domainXMLToNative?(format: string, xml: string): Promise<string>;
+
+  /** Secrets, node devices and host statistics, when the driver has them (see `connect-host.ts`). */
+  readonly services?: DriverServices;
+}
+
+/** An open console: bytes from the guest, bytes to it, and a way to let go. */
+export interface ConsoleStream {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  /** Closes the device; safe to call twice. */
+  close(): void;
+}
+
+/** `domstats` groups (`virDomainStatsTypes`): state and reason. */
+export const VIR_DOMAIN_STATS_STATE = 1 << 0;
+/** Total CPU time. */
+export const VIR_DOMAIN_STATS_CPU_TOTAL = 1 << 1;
+/** Balloon and guest memory statistics. */
+export const VIR_DOMAIN_STATS_BALLOON = 1 << 2;
+/** Per-vCPU statistics. */
+export const VIR_DOMAIN_STATS_VCPU = 1 << 3;
+/** Per-interface statistics. */
+export const VIR_DOMAIN_STATS_INTERFACE = 1 << 4;
+/** Per-disk statistics. */
+export const VIR_DOMAIN_STATS_BLOCK = 1 << 5;
+
+/** Calls an optional driver method, or fails as libvirt does when a driver lacks it. */
+function optional<K extends keyof DriverConnection>(
+  drv: DriverConnection,
+  name: K,
+): NonNullable<DriverConnection[K]> {
+  const f = drv[name];
+  if (typeof f !== "function") {
+    throw new VirtError(
+      "no-support",
+      "uri",
+      `this function is not supported by the connection driver: ${String(name)}`,
+    );
+  }
+  return (f as (...a: unknown[]) => unknown).bind(drv) as NonNullable<DriverConnection[K]>;
 }
 
 /** A hypervisor driver: opens connections for the URIs of its scheme. */
@@ -391,12 +489,30 @@ export function importLazily<T>(path: string, base: string): Promise<T> {
 }
 
 type TestDriverModule = typeof import("../drivers/test/mod.ts");
+type RemoteDriverModule = typeof import("../drivers/remote/mod.ts");
+type QemuDriverModule = typeof import("../drivers/qemu/mod.ts");
+type SecretDriverModule = typeof import("../drivers/secret/mod.ts");
 
 const registry = new Map<string, () => Promise<Driver>>([
+  [
+    "remote",
+    async () =>
+      (await importLazily<RemoteDriverModule>("../drivers/remote/mod.ts", import.meta.url)).driver,
+  ],
+  [
+    "qemu",
+    async () =>
+      (await importLazily<QemuDriverModule>("../drivers/qemu/mod.ts", import.meta.url)).driver,
+  ],
   [
     "test",
     async () =>
       (await importLazily<TestDriverModule>("../drivers/test/mod.ts", import.meta.url)).driver,
+  ],
+  [
+    "secret",
+    async () =>
+      (await importLazily<SecretDriverModule>("../drivers/secret/mod.ts", import.meta.url)).driver,
   ],
 ]);
 
@@ -707,6 +823,11 @@ export class Connection {
     return new Domain(this, await this.driver.createDomain(xml, flags));
   }
 
+  /** The native configuration of a domain XML, e.g. format `qemu-argv` (`domxml-to-native`). */
+  async domainXMLToNative(format: string, xml: string): Promise<string> {
+    return await settle(() => optional(this.driver, "domainXMLToNative")(format, xml));
+  }
+
   /** Networks matching `flags` (`VIR_CONNECT_LIST_NETWORKS_*`; 0 lists all). */
   async listAllNetworks(flags = 0): Promise<Network[]> {
     return (await this.listAllNetworkSummaries(flags)).map((n) => new Network(this, n));
@@ -747,6 +868,92 @@ export class Connection {
   async networkCreateXMLFlags(xml: string, flags = 0): Promise<Network> {
     const create = driverMethod(this.driver, "createNetwork", "virNetworkCreateXMLFlags");
     return new Network(this, await create(xml, flags));
+  }
+
+  /** Secrets matching `flags` (`VIR_CONNECT_LIST_SECRETS_*`; 0 lists all). */
+  listAllSecrets(flags = 0): Promise<Secret[]> {
+    return hostApi.listAllSecrets(this, flags);
+  }
+
+  /** The UUIDs of every secret. */
+  async listSecrets(): Promise<string[]> {
+    return (await this.listAllSecrets()).map((s) => s.UUIDString());
+  }
+
+  /** How many secrets there are. */
+  async numOfSecrets(): Promise<number> {
+    return (await this.listAllSecrets()).length;
+  }
+
+  /** Defines a secret, or updates the one with the same UUID (`VIR_SECRET_DEFINE_*` flags). */
+  secretDefineXML(xml: string, flags = 0): Promise<Secret> {
+    return hostApi.secretDefineXML(this, xml, flags);
+  }
+
+  /** The secret with this UUID; throws `invalid-arg` for a malformed UUID, `no-secret` when missing. */
+  async secretLookupByUUIDString(uuid: string): Promise<Secret> {
+    const key = { uuid: await settle(() => checkUuid(uuid)) };
+    return await hostApi.secretLookup(this, key, "virSecretLookupByUUIDString");
+  }
+
+  /** The secret with this UUID, given as 16 bytes. */
+  async secretLookupByUUID(uuid: Uint8Array): Promise<Secret> {
+    const key = { uuid: await settle(() => uuidFromBytes(uuid)) };
+    return await hostApi.secretLookup(this, key, "virSecretLookupByUUID");
+  }
+
+  /** The secret used for `usageID` (`VIR_SECRET_USAGE_TYPE_*`); throws `no-secret` when none is. */
+  secretLookupByUsage(usageType: number, usageID: string): Promise<Secret> {
+    return hostApi.secretLookup(this, { usageType, usageID }, "virSecretLookupByUsage");
+  }
+
+  /** Host devices matching `flags` (`VIR_CONNECT_LIST_NODE_DEVICES_*`; 0 lists all). */
+  listAllDevices(flags = 0): Promise<NodeDevice[]> {
+    return hostApi.listAllDevices(this, flags, undefined);
+  }
+
+  /** The names of the host devices with capability `cap` (every device when undefined). */
+  async listDevices(cap?: string, flags = 0): Promise<string[]> {
+    return (await hostApi.listAllDevices(this, flags, cap)).map((d) => d.name());
+  }
+
+  /** The host device called `name`; throws `no-node-device` when there is none. */
+  nodeDeviceLookupByName(name: string): Promise<NodeDevice> {
+    return hostApi.nodeDeviceLookupByName(this, name);
+  }
+
+  /** Creates a transient host device (a mediated device) from XML. */
+  nodeDeviceCreateXML(xml: string, flags = 0): Promise<NodeDevice> {
+    return hostApi.nodeDeviceFromXML(this, "create", xml, flags);
+  }
+
+  /** Defines a persistent host device (a mediated device) from XML. */
+  nodeDeviceDefineXML(xml: string, flags = 0): Promise<NodeDevice> {
+    return hostApi.nodeDeviceFromXML(this, "define", xml, flags);
+  }
+
+  /** The domain capabilities XML of an emulator; unset arguments take the driver's defaults. */
+  async getDomainCapabilities(
+    emulatorbin?: string,
+    arch?: string,
+    machine?: string,
+    virttype?: string,
+    flags = 0,
+  ): Promise<string> {
+    const f = serviceMethod(this.driver, "domainCapabilities", "virConnectGetDomainCapabilities");
+    return await f({ emulatorbin, arch, machine, virttype }, flags);
+  }
+
+  /** Memory statistics in KiB (`total`, `free`, `buffers`, `cached`) of the host or one NUMA cell. */
+  async getMemoryStats(cellNum = -1, _flags = 0): Promise<Record<string, number>> {
+    const f = serviceMethod(this.driver, "memoryStats", "virNodeGetMemoryStats");
+    return Object.fromEntries(await f(cellNum));
+  }
+
+  /** CPU times in nanoseconds (`kernel`, `user`, `idle`, `iowait`) of all CPUs or one. */
+  async getCPUStats(cpuNum = -1, _flags = 0): Promise<Record<string, number>> {
+    const f = serviceMethod(this.driver, "cpuStats", "virNodeGetCPUStats");
+    return Object.fromEntries(await f(cpuNum));
   }
 
   /**
@@ -954,6 +1161,43 @@ export class Domain {
   /** `[label, enforcing]`, or undefined when no security driver labels domains. */
   async securityLabel(): Promise<[string, boolean] | undefined> {
     return await this.#drv.domainSecurityLabel(this.#ref.uuid);
+  }
+
+  /** Resets the guest at once, as the reset button does. */
+  async reset(flags = 0): Promise<void> {
+    await settle(() => optional(this.#drv, "resetDomain")(this.#ref.uuid, flags));
+  }
+
+  /** Sends a command to the QEMU monitor: QMP JSON, or HMP text with `hmp`; returns the reply. */
+  async qemuMonitorCommand(command: string, hmp = false): Promise<string> {
+    return await settle(() => optional(this.#drv, "domainMonitorCommand")(this.#ref.uuid, command, hmp));
+  }
+
+  /** A screenshot of a screen: its MIME type and bytes. */
+  async screenshot(screen = 0): Promise<{ mime: string; data: Uint8Array }> {
+    return await settle(() => optional(this.#drv, "domainScreenshot")(this.#ref.uuid, screen));
+  }
+
+  /** Block statistics of a disk (target name or source path), by libvirt's parameter names. */
+  async blockStatsFlags(disk: string): Promise<Record<string, number>> {
+    const list = await settle(() => optional(this.#drv, "domainBlockStats")(this.#ref.uuid, disk));
+    return Object.fromEntries(list);
+  }
+
+  /** Traffic statistics of an interface (target device or MAC), by libvirt's field names. */
+  async interfaceStats(iface: string): Promise<Record<string, number>> {
+    const list = await settle(() => optional(this.#drv, "domainInterfaceStats")(this.#ref.uuid, iface));
+    return Object.fromEntries(list);
+  }
+
+  /** Statistics of the `VIR_DOMAIN_STATS_*` groups (0: all) as `[key, value]` pairs. */
+  async stats(groups = 0): Promise<[string, number | string][]> {
+    return await settle(() => optional(this.#drv, "domainStats")(this.#ref.uuid, groups));
+  }
+
+  /** Opens a console, serial or parallel device by alias (default: the first console). */
+  async openConsole(devname?: string, flags = 0): Promise<ConsoleStream> {
+    return await settle(() => optional(this.#drv, "domainOpenConsole")(this.#ref.uuid, devname, flags));
   }
 
   /** Identity and list facts in one call. */

@@ -20,7 +20,17 @@
 import { VirtError } from "./errors.ts";
 
 /** The transports a remote URI may name after `+`. */
-export const TRANSPORTS = ["unix", "ssh", "libssh", "libssh2", "tls", "tcp", "ext"] as const;
+export const TRANSPORTS = [
+  "unix",
+  "ssh",
+  "libssh",
+  "libssh2",
+  "tls",
+  "tcp",
+  "ext",
+  "http",
+  "https",
+] as const;
 
 /** A transport to a remote or daemon-run driver. */
 export type Transport = (typeof TRANSPORTS)[number];
@@ -30,13 +40,15 @@ const COMMON_PARAMS = ["name", "mode", "proxy", "socket", "netcat", "keyfile"];
 
 /** The query parameters each transport accepts. */
 const TRANSPORT_PARAMS: Record<Transport, readonly string[]> = {
-  unix: ["name", "mode", "socket"],
+  unix: ["name", "mode", "socket", "tokenfile"],
   ssh: [...COMMON_PARAMS, "command", "no_verify", "no_tty"],
   libssh: [...COMMON_PARAMS, "known_hosts", "known_hosts_verify", "sshauth"],
   libssh2: [...COMMON_PARAMS, "known_hosts", "known_hosts_verify", "sshauth"],
-  tls: ["name", "mode", "tls_priority", "no_verify", "pkipath"],
-  tcp: ["name", "mode"],
+  tls: ["name", "mode", "tls_priority", "no_verify", "pkipath", "tokenfile"],
+  tcp: ["name", "mode", "tokenfile"],
   ext: ["name", "mode", "command"],
+  http: ["name", "tokenfile"],
+  https: ["name", "tokenfile", "pkipath"],
 };
 
 /** Allowed values of the parameters that take a fixed set of words. */

@@ -50,8 +50,10 @@ export interface TestNetwork {
   autostart: boolean;
   /** The bridge device name, known before the definition is parsed. */
   bridge?: string;
-  /** The definition, once parsed. */
+  /** The current definition (the live one while active), once parsed. */
   def?: NetworkDef;
+  /** The persistent definition waiting for a running network to stop. */
+  newDef?: NetworkDef;
   /** XML still to be parsed into `def` (the default host's network). */
   source?: string;
 }
@@ -121,6 +123,12 @@ export class TestHost {
       }
     }
     return dom.def;
+  }
+
+  /** Removes a network from the host. */
+  removeNetwork(net: TestNetwork): void {
+    const i = this.networks.indexOf(net);
+    if (i !== -1) this.networks.splice(i, 1);
   }
 
   /** Removes a domain from the host. */

@@ -19,6 +19,7 @@ import { VirtError } from "../../src/errors.ts";
 import {
   type Driver,
   type DriverConnection,
+  type DriverServices,
   importLazily,
   type LookupKey,
   settle,
@@ -31,6 +32,7 @@ import {
   defaultCells,
 } from "./default-host.ts";
 import { netRef, netSummary, ref, summary, TestHost } from "./host.ts";
+import { testServices } from "./nodedevs.ts";
 
 type Domains = typeof import("./domains.ts");
 type Networks = typeof import("./networks.ts");
@@ -81,6 +83,7 @@ function buildDefaultHost(): TestHost {
 /** One connection to a test host. */
 class TestConnection implements DriverConnection {
   readonly type = "TEST";
+  readonly services: DriverServices;
 
   constructor(
     readonly uri: string,
@@ -88,6 +91,7 @@ class TestConnection implements DriverConnection {
     private readonly onClose: () => void,
   ) {
     host.refs++;
+    this.services = testServices(uri === "test:///default");
   }
 
   close(): Promise<void> {
@@ -225,6 +229,49 @@ class TestConnection implements DriverConnection {
 
   async networkBridgeName(uuid: string) {
     return (await networkOps()).networkBridgeName(this.host, uuid);
+  }
+
+  async defineNetwork(xml: string, flags: number) {
+    return (await networkOps()).defineNetwork(this.host, xml, flags);
+  }
+
+  async createNetwork(xml: string, flags: number) {
+    return (await networkOps()).createNetwork(this.host, xml, flags);
+  }
+
+  async startNetwork(uuid: string): Promise<void> {
+    (await networkOps()).startNetwork(this.host, uuid);
+  }
+
+  async destroyNetwork(uuid: string): Promise<void> {
+    (await networkOps()).destroyNetwork(this.host, uuid);
+  }
+
+  async undefineNetwork(uuid: string): Promise<void> {
+    (await networkOps()).undefineNetwork(this.host, uuid);
+  }
+
+  async networkSetAutostart(uuid: string, on: boolean): Promise<void> {
+    (await networkOps()).setNetworkAutostart(this.host, uuid, on);
+  }
+
+  async updateNetwork(
+    uuid: string,
+    command: number,
+    section: number,
+    parentIndex: number,
+    xml: string,
+    flags: number,
+  ): Promise<void> {
+    await (await networkOps()).updateNetwork(
+      this.host,
+      uuid,
+      command,
+      section,
+      parentIndex,
+      xml,
+      flags,
+    );
   }
 
   subscribe(listener: Parameters<DriverConnection["subscribe"]>[0]) {

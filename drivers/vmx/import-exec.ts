@@ -141,8 +141,11 @@ export async function executeVmxImport(
       opts.progress?.start?.(c, i, plan.conversions.length);
       const part = partName(c.target);
       written.push(part);
-      await runQemuImg(opts.qemuImg ?? "qemu-img", { ...c, target: part }, (p) =>
-        opts.progress?.progress?.(c, p));
+      await runQemuImg(
+        opts.qemuImg ?? "qemu-img",
+        { ...c, target: part },
+        (p) => opts.progress?.progress?.(c, p),
+      );
       await Deno.rename(part, c.target);
       written.push(c.target);
       opts.progress?.done?.(c);
@@ -161,7 +164,10 @@ export async function executeVmxImport(
 
 /** Removes what {@link executeVmxImport} wrote for `plan` (after a later step failed). */
 export async function removeImportOutputs(plan: VmxImportPlan): Promise<void> {
-  await removeFiles([...plan.conversions.map((c) => c.target), ...plan.copies.map((c) => c.target)]);
+  await removeFiles([
+    ...plan.conversions.map((c) => c.target),
+    ...plan.copies.map((c) => c.target),
+  ]);
 }
 
 async function removeFiles(paths: string[]): Promise<void> {
@@ -218,7 +224,9 @@ async function runQemuImg(
     throw new VirtError(
       "operation-failed",
       "vmx",
-      `qemu-img could not convert '${c.source}'${err ? `: ${err.split("\n").slice(-3).join(" ")}` : ""}`,
+      `qemu-img could not convert '${c.source}'${
+        err ? `: ${err.split("\n").slice(-3).join(" ")}` : ""
+      }`,
     );
   }
 }

@@ -33,7 +33,24 @@ import { decodeVmx, vmxError, VmxFile } from "./vmx-file.ts";
  * was a 5); anything else is refused rather than guessed at.
  */
 export const KNOWN_HW_VERSIONS: readonly number[] = [
-  4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+  4,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
 ];
 
 /** A UEFI firmware build, as a QEMU firmware descriptor (`/usr/share/qemu/firmware/*.json`) describes it. */
@@ -157,7 +174,7 @@ export function planVmxImport(vmx: string | Uint8Array, opts: VmxImportOptions):
   for (const [key, message] of DROPPED_KEYS) {
     if (file.bool(key, false)) warnings.push(message);
   }
-  const raw = vmxToDomainXml(text, importContext(opts, warnings));
+  const raw = vmxToDomainXml(text, importContext(file, opts, warnings));
   parseDomainXml(raw); // the VMware definition itself must be valid
   const b = new Builder(file, opts, warnings, new XmlReader(parseXml(raw, "vmx"), "vmx"));
   const xml = b.build();
@@ -189,29 +206,50 @@ function checkHardwareVersion(file: VmxFile): void {
  * hard disk image must exist (with its extents and parents); a missing
  * CD-ROM or floppy image leaves its drive empty, with a warning.
  */
-function importContext(opts: VmxImportOptions, warnings: string[]): VmxReadContext {
+function importContext(
+  file: VmxFile,
+  opts: VmxImportOptions,
+  warnings: string[],
+): VmxReadContext {
   const vmxDir = dirnameOf(opts.vmxPath);
   const datastores = opts.datastores ?? new Map();
+  // The converter passes the name only: find the `*.fileName` entry that holds it.
+  const fail = (name: string, message: string) => {
+    const e = file.entries.find((e) => e.value === name && /\.filename$/i.test(e.key));
+    return e ? file.error(e.key, message) : vmxError(message);
+  };
   return {
     parseFileName(name, allowMissing) {
-      const local = resolveVmxFileName(name, vmxDir, datastores);
+      let local: string;
+      try {
+        local = resolveVmxFileName(name, vmxDir, datastores);
+      } catch (e) {
+        throw fail(name, (e as Error).message);
+      }
       const vmfs = splitVmfsPath(local);
       if (vmfs) {
-        throw vmxError(
+        throw fail(
+          name,
           `file '${name}' is on datastore '${vmfs.datastore}', which has no local folder: map it with --datastore ${vmfs.datastore}=DIR`,
         );
       }
       const isDisk = /\.vmdk$/i.test(local);
       if (!isDisk && !allowMissing) return local; // an output file (serial or parallel port)
       if (opts.files.exists(local)) {
-        if (isDisk) vmdkFiles(local, opts.files);
+        if (isDisk) {
+          try {
+            vmdkFiles(local, opts.files);
+          } catch (e) {
+            throw fail(name, (e as Error).message);
+          }
+        }
         return local;
       }
       if (allowMissing) {
         warnings.push(`image '${local}' does not exist: its drive is left empty`);
         return null;
       }
-      throw vmxError(`disk image '${local}' does not exist (named '${name}' in the VMX file)`);
+      throw fail(name, `disk image '${local}' does not exist`);
     },
   };
 }
@@ -226,6 +264,7 @@ function vmdkFiles(path: string, probe: ImportFileProbe, depth = 0): string[] {
   if (descriptor === undefined) return files;
   const dir = dirnameOf(path);
   const local = (name: string) => name.startsWith("/") ? name : joinPath(dir, name);
+  let parent: string | undefined;
   for (const line of descriptor.split(/\r?\n/)) {
     const extent = /^\s*(?:RW|RDONLY|NOACCESS)\s+\d+\s+(\w+)(?:\s+"([^"]*)")?/.exec(line);
     if (extent && extent[1].toUpperCase() !== "ZERO" && extent[2]) {
@@ -235,17 +274,15 @@ function vmdkFiles(path: string, probe: ImportFileProbe, depth = 0): string[] {
       }
       files.push(p);
     }
-    const parent = /^\s*parentFileNameHint\s*=\s*"([^"]*)"/.exec(line);
-    if (parent) {
-      const p = local(parent[1]);
-      if (!probe.exists(p)) {
-        throw vmxError(`disk image '${path}' names parent '${parent[1]}', which does not exist`);
-      }
-      if (depth > 64) throw vmxError(`disk image '${path}' has a parent chain longer than 64`);
-      files.push(...vmdkFiles(p, probe, depth + 1));
-    }
+    parent ??= /^\s*parentFileNameHint\s*=\s*"([^"]*)"/.exec(line)?.[1];
   }
-  return files;
+  if (parent === undefined) return files;
+  const p = local(parent);
+  if (!probe.exists(p)) {
+    throw vmxError(`disk image '${path}' names parent '${parent}', which does not exist`);
+  }
+  if (depth > 64) throw vmxError(`disk image '${path}' has a parent chain longer than 64`);
+  return [...files, ...vmdkFiles(p, probe, depth + 1)];
 }
 
 /** Whether a firmware descriptor's machine pattern (`pc-q35-*`) matches a machine type. */
@@ -409,9 +446,7 @@ class Builder {
   }
 
   #devices(w: XmlWriter, devices: XmlReader): void {
-    const disks = devices.children("disk").map((d) => this.#disk(d)).filter((d) =>
-      d !== undefined
-    );
+    const disks = devices.children("disk").map((d) => this.#disk(d)).filter((d) => d !== undefined);
     this.#nameDisks(disks);
     for (const d of disks) this.#writeDisk(w, d);
     const scsiModels = devices.children("controller").filter((c) => c.attr("type") === "scsi");
@@ -438,7 +473,7 @@ class Builder {
       for (const c of devices.children(kind)) this.#chardev(w, kind, c);
     }
     const graphics = devices.children("graphics");
-    if (graphics.length) for (const g of graphics) w.verbatim(g.keepVerbatim());
+    if (graphics.length) { for (const g of graphics) w.verbatim(g.keepVerbatim()); }
     else w.elem("graphics", [["type", "vnc"], ["autoport", "yes"]]);
     for (const v of devices.children("video")) {
       const model = v.child("model")?.attr("type");

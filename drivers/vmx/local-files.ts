@@ -39,7 +39,9 @@ export function parseDatastoreMappings(specs: readonly string[]): Map<string, st
         `datastore mapping '${spec}' is not NAME=DIR with an absolute DIR`,
       );
     }
-    if (map.has(name)) throw new VirtError("invalid-arg", "vmx", `datastore '${name}' is mapped twice`);
+    if (map.has(name)) {
+      throw new VirtError("invalid-arg", "vmx", `datastore '${name}' is mapped twice`);
+    }
     map.set(name, dir);
   }
   return map;
@@ -68,7 +70,9 @@ export function splitVmfsPath(name: string): { datastore: string; path: string }
 }
 
 /** `[DS] PATH` split into datastore and path, or undefined. */
-export function splitDatastorePath(source: string): { datastore: string; path: string } | undefined {
+export function splitDatastorePath(
+  source: string,
+): { datastore: string; path: string } | undefined {
   const m = /^\[([^\]]+)\] ?(.+)$/.exec(source);
   return m ? { datastore: m[1], path: m[2] } : undefined;
 }

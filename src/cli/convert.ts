@@ -6,12 +6,7 @@
  * connection; only `--domain` and the define step of `import-vmx` open one.
  * @module
  */
-import {
-  type Connection,
-  importLazily,
-  open,
-  VIR_DOMAIN_XML_INACTIVE,
-} from "../connect.ts";
+import { type Connection, importLazily, open, VIR_DOMAIN_XML_INACTIVE } from "../connect.ts";
 import { VirtError } from "../errors.ts";
 import { readFile } from "./domain.ts";
 import { lookupDomain } from "./lookup.ts";
@@ -226,7 +221,9 @@ export async function importVmx(ctx: CommandContext): Promise<void> {
     await exec.executeVmxImport(plan, {
       progress: {
         start: (c, i, n) => {
-          bar = new ProgressBar(`disk ${i + 1}/${n} ${c.target.slice(c.target.lastIndexOf("/") + 1)}`);
+          bar = new ProgressBar(
+            `disk ${i + 1}/${n} ${c.target.slice(c.target.lastIndexOf("/") + 1)}`,
+          );
         },
         progress: (_c, p) => bar?.update(p),
         done: () => bar?.finish(),

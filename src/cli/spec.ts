@@ -27,7 +27,14 @@ export interface OptSpec {
 }
 
 /** A command group, as `help` lists them. */
-export type CommandGroup = "domain" | "monitor" | "network" | "host" | "virtkit";
+export type CommandGroup =
+  | "domain"
+  | "monitor"
+  | "network"
+  | "host"
+  | "nodedev"
+  | "secret"
+  | "virtkit";
 
 /** What a command handler gets to work with. */
 export interface CommandContext {

@@ -9,7 +9,14 @@
 import type { NetworkDef } from "../conf/network/def.ts";
 import { ipSubnet } from "../conf/network/ip.ts";
 import { VirtError } from "../errors.ts";
-import { addAddress, createBridge, deleteLink, findLinkIndex, getLink, setLinkUp } from "../sys/mod.ts";
+import {
+  addAddress,
+  createBridge,
+  deleteLink,
+  findLinkIndex,
+  getLink,
+  setLinkUp,
+} from "../sys/mod.ts";
 
 /** Whether virtkit creates and deletes the bridge of networks in this mode. */
 export function managesBridge(def: NetworkDef): boolean {
@@ -71,7 +78,11 @@ export function removeNetworkBridge(name: string): void {
  */
 export function checkHostBridge(name: string): void {
   if (!linkExists(name)) {
-    throw new VirtError("operation-invalid", "network", `bridge '${name}' does not exist on the host`);
+    throw new VirtError(
+      "operation-invalid",
+      "network",
+      `bridge '${name}' does not exist on the host`,
+    );
   }
   const kind = getLink(name).kind;
   if (kind !== "bridge") {

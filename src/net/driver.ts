@@ -328,7 +328,11 @@ export class NetworkDriver implements NetworkDriverMethods {
   defineNetwork(xml: string, flags: number): Promise<NetworkRef> {
     checkFlags(flags, VIR_NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags");
     return this.#locked(async () => {
-      const def = this.#prepare(xml, (flags & VIR_NETWORK_DEFINE_VALIDATE) !== 0, await this.#entries());
+      const def = this.#prepare(
+        xml,
+        (flags & VIR_NETWORK_DEFINE_VALIDATE) !== 0,
+        await this.#entries(),
+      );
       await this.store.write(def.name, formatNetworkXml(def, { inactive: true }));
       return { name: def.name, uuid: def.uuid };
     });
@@ -430,11 +434,17 @@ export class NetworkDriver implements NetworkDriverMethods {
         const [addr, len] = r.dst.split("/");
         const address = parseIp(addr);
         if (!address) continue;
-        const route: Subnet = { address, prefix: Number(len ?? (family === "ipv4" ? 32 : 128)), text: r.dst };
+        const route: Subnet = {
+          address,
+          prefix: Number(len ?? (family === "ipv4" ? 32 : 128)),
+          text: r.dst,
+        };
         if (route.prefix === 0) continue;
         const hit = mine.find((s) => overlaps(s, route));
         if (hit) {
-          const dev = r.index === undefined ? "" : ` on interface '${names.get(r.index) ?? r.index}'`;
+          const dev = r.index === undefined
+            ? ""
+            : ` on interface '${names.get(r.index) ?? r.index}'`;
           throw invalid(
             `subnet ${hit.text} of network '${def.name}' is already in use by the host route ${r.dst}${dev}`,
           );
@@ -546,15 +556,16 @@ export class NetworkDriver implements NetworkDriverMethods {
         config = !live;
       }
       if (live && !e.live) throw invalid(`network '${e.name}' is not active`);
-      if (config && !e.config && !e.live) throw invalid(`network '${e.name}' is not persistent`);
+      if (config && !e.config) {
+        throw invalid("cannot change persistent config of a transient network");
+      }
       // Both copies are changed before either is saved, so a bad update changes nothing.
-      const newConfig = config ? structuredClone(e.config ?? e.live!) : undefined;
+      const newConfig = config ? structuredClone(e.config!) : undefined;
       const newLive = live ? structuredClone(e.live!) : undefined;
       if (newConfig) applyNetworkUpdate(newConfig, command, section, parentIndex, xml);
       if (newLive) applyNetworkUpdate(newLive, command, section, parentIndex, xml);
       if (newConfig) {
-        if (e.config) await this.store.write(e.name, formatNetworkXml(newConfig, { inactive: true }));
-        else if (!newLive) await this.store.writeStatus(e.name, formatNetworkXml(newConfig));
+        await this.store.write(e.name, formatNetworkXml(newConfig, { inactive: true }));
       }
       if (newLive) {
         await this.store.writeStatus(e.name, formatNetworkXml(newLive));

@@ -115,7 +115,9 @@ export function firewallScript(def: NetworkDef): string {
         // IPv6 is routed, not translated, unless <nat ipv6='yes'>.
         forward.push(`${inDev}oifname ${br} ${s.proto} daddr ${s.cidr} accept`);
       } else if (mode === "nat") {
-        forward.push(`${inDev}oifname ${br} ${s.proto} daddr ${s.cidr} ct state related,established accept`);
+        forward.push(
+          `${inDev}oifname ${br} ${s.proto} daddr ${s.cidr} ct state related,established accept`,
+        );
       } else {
         forward.push(`${inDev}oifname ${br} ${s.proto} daddr ${s.cidr} accept`);
       }
@@ -128,7 +130,11 @@ export function firewallScript(def: NetworkDef): string {
       } else {
         post.push(`${from} ip6 daddr ff02::/16 return`);
       }
-      post.push(`${outDev}${from} ${s.proto} daddr != ${s.cidr} meta l4proto { tcp, udp } ${natTarget(def, s.proto, true)}`);
+      post.push(
+        `${outDev}${from} ${s.proto} daddr != ${s.cidr} meta l4proto { tcp, udp } ${
+          natTarget(def, s.proto, true)
+        }`,
+      );
       post.push(`${outDev}${from} ${s.proto} daddr != ${s.cidr} ${natTarget(def, s.proto, false)}`);
     }
   }

@@ -82,7 +82,8 @@ function parseInIp(ip: IpDef, inner: string): IpDef {
   const family = ip.address.includes(":") ? " family='ipv6'" : "";
   const prefix = ip.prefix ? ` prefix='${ip.prefix}'` : "";
   const netmask = ip.netmask ? ` netmask='${ip.netmask}'` : "";
-  const doc = `<network><name>update</name><ip${family} address='${ip.address}'${prefix}${netmask}>` +
+  const doc =
+    `<network><name>update</name><ip${family} address='${ip.address}'${prefix}${netmask}>` +
     `<dhcp>${inner}</dhcp></ip></network>`;
   return parseNetworkXml(doc, { inactive: true }).ips[0];
 }
@@ -125,7 +126,8 @@ function updateDhcpHost(def: NetworkDef, command: number, parentIndex: number, x
     hosts.splice(i, 1);
   } else {
     const clash = hosts.find((h) =>
-      same(h.mac, host.mac) || same(h.id, host.id) || (h.name !== undefined && h.name === host.name) ||
+      same(h.mac, host.mac) || same(h.id, host.id) ||
+      (h.name !== undefined && h.name === host.name) ||
       h.ip === host.ip
     );
     if (clash) {

@@ -7,7 +7,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { getPath } from "hono/utils/url";
 import { withLock } from "../state/lock.ts";
 import { AuditLog } from "./audit.ts";
 import { checkBearer, type TokenEntry } from "./auth.ts";
@@ -66,9 +65,27 @@ function isReading(method: string): boolean {
   return method === "GET" || method === "HEAD";
 }
 
-/** The request path without the connection prefix, for routing. */
+/** The path of a request URL, still percent-encoded. */
+function rawPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start === -1) return "/";
+  const q = url.indexOf("?", start);
+  return url.slice(start, q === -1 ? undefined : q);
+}
+
+/** The request path without the connection prefix, for routing (hono decodes parameters). */
 function routingPath(req: Request): string {
-  return splitApiPath(getPath(req)).api;
+  return splitApiPath(rawPath(req.url)).api;
+}
+
+/** The connection prefix of a request path, decoded. */
+function connectionPrefix(req: Request): string {
+  const prefix = splitApiPath(rawPath(req.url)).prefix;
+  try {
+    return decodeURIComponent(prefix);
+  } catch {
+    throw new HttpError(400, "invalid-arg", `bad %-escape in the path prefix '${prefix}'`);
+  }
 }
 
 /** Builds the app. */
@@ -91,7 +108,7 @@ export function createApp(opts: AppOptions): ServerApp {
   app.use("*", async (c, next) => {
     const b = c.env;
     const l = b.listener;
-    let who = b.peer !== undefined ? `cert:${b.peer}` : l.label;
+    let who = b.peer !== undefined ? `cert:${b.peer}` : b.remote === undefined ? "local" : "anonymous";
     let refused: HttpError | undefined;
     if (l.needsToken) {
       const name = checkBearer(c.req.header("authorization") ?? null, opts.tokens);
@@ -156,7 +173,7 @@ export function createApp(opts: AppOptions): ServerApp {
       readonly,
       conn: async () => {
         conn ??= opts.pool.get(
-          requestUri(splitApiPath(getPath(c.req.raw)).prefix, c.req.header(URI_HEADER) ?? null),
+          requestUri(connectionPrefix(c.req.raw), c.req.header(URI_HEADER) ?? null),
         );
         const got = await conn;
         uri = got.uri;

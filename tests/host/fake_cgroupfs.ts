@@ -78,14 +78,22 @@ export async function fakeCgroupfs(mode: FakeMode): Promise<FakeCgroupfs> {
   const v1Mounts: string[] = [];
   if (mode !== "v2") {
     V1.forEach((c, i) => {
-      lines.push(`${31 + i} 30 0:${27 + i} / /sys/fs/cgroup/${c} rw,nosuid shared:${9 + i} - cgroup cgroup rw,${c}`);
+      lines.push(
+        `${31 + i} 30 0:${27 + i} / /sys/fs/cgroup/${c} rw,nosuid shared:${
+          9 + i
+        } - cgroup cgroup rw,${c}`,
+      );
       v1Mounts.push(`${base}/${c}`);
     });
-    lines.push(`40 30 0:40 / /sys/fs/cgroup/systemd rw shared:20 - cgroup cgroup rw,xattr,name=systemd`);
+    lines.push(
+      `40 30 0:40 / /sys/fs/cgroup/systemd rw shared:20 - cgroup cgroup rw,xattr,name=systemd`,
+    );
   }
   const v2Mount = mode === "v2" ? base : mode === "hybrid" ? `${base}/unified` : undefined;
   if (v2Mount) {
-    lines.push(`41 30 0:41 / ${v2Mount.slice(root.length)} rw shared:21 - cgroup2 cgroup2 rw,nsdelegate`);
+    lines.push(
+      `41 30 0:41 / ${v2Mount.slice(root.length)} rw shared:21 - cgroup2 cgroup2 rw,nsdelegate`,
+    );
   }
   for (const [i, dir] of v1Mounts.entries()) {
     await Deno.mkdir(dir, { recursive: true });
@@ -110,7 +118,9 @@ export async function fakeCgroupfs(mode: FakeMode): Promise<FakeCgroupfs> {
       try {
         await Deno.mkdir(path);
       } catch (e) {
-        if (e instanceof Deno.errors.AlreadyExists) throw errno("EEXIST", `File exists: mkdir '${path}'`);
+        if (e instanceof Deno.errors.AlreadyExists) {
+          throw errno("EEXIST", `File exists: mkdir '${path}'`);
+        }
         throw e;
       }
       const i = v1Of(path);
@@ -131,14 +141,18 @@ export async function fakeCgroupfs(mode: FakeMode): Promise<FakeCgroupfs> {
       for (const c of enabled.split(/\s+/)) if (V2_FILES[c]) await writeAll(path, V2_FILES[c]);
     },
     async write(path, data) {
-      if (!(await isFile(path))) throw errno("ENOENT", `No such file or directory (os error 2): writefile '${path}'`);
+      if (!(await isFile(path))) {
+        throw errno("ENOENT", `No such file or directory (os error 2): writefile '${path}'`);
+      }
       writes.push(`${path.slice(root.length)} < ${data}`);
       const dir = path.slice(0, path.lastIndexOf("/"));
       if (path.endsWith("/cgroup.subtree_control")) {
         const offered = (await Deno.readTextFile(`${dir}/cgroup.controllers`)).trim().split(/\s+/);
         const cur = (await Deno.readTextFile(path)).trim().split(/\s+/).filter((c) => c);
         const c = data.slice(1);
-        if (!data.startsWith("+") || !offered.includes(c)) throw errno("EINVAL", `Invalid argument (os error 22)`);
+        if (!data.startsWith("+") || !offered.includes(c)) {
+          throw errno("EINVAL", `Invalid argument (os error 22)`);
+        }
         if (!cur.includes(c)) cur.push(c);
         await Deno.writeTextFile(path, cur.join(" ") + "\n");
       } else if (path.endsWith("/cgroup.freeze")) {
@@ -150,7 +164,9 @@ export async function fakeCgroupfs(mode: FakeMode): Promise<FakeCgroupfs> {
     },
     async rmdir(path) {
       for await (const e of Deno.readDir(path)) {
-        if (e.isDirectory) throw errno("EBUSY", `Device or resource busy (os error 16): remove '${path}'`);
+        if (e.isDirectory) {
+          throw errno("EBUSY", `Device or resource busy (os error 16): remove '${path}'`);
+        }
       }
       if ((await Deno.readTextFile(`${path}/cgroup.procs`)).trim()) {
         throw errno("EBUSY", `Device or resource busy (os error 16): remove '${path}'`);
@@ -159,6 +175,8 @@ export async function fakeCgroupfs(mode: FakeMode): Promise<FakeCgroupfs> {
     },
   };
   const procCgroups = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" +
-    [...V1, "net_cls", "pids", "hugetlb"].map((c, i) => `${c}\t${mode === "v2" ? 0 : i + 1}\t1\t1`).join("\n") + "\n";
+    [...V1, "net_cls", "pids", "hugetlb"].map((c, i) => `${c}\t${mode === "v2" ? 0 : i + 1}\t1\t1`)
+      .join("\n") +
+    "\n";
   return { root, mountinfo: lines.join("\n") + "\n", procCgroups, kernel, writes };
 }

@@ -21,6 +21,10 @@ import { cleanupLink, ipJson, SKIP, uniqueName, withTempNetns } from "./helpers.
 /** A random third octet, so parallel runs pick different subnets. */
 const NET = `198.18.${Math.floor(Math.random() * 250) + 1}`;
 const NET6 = `fd00:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+/** Route destinations, random too: a route's prefix is host-wide. */
+const ROUTE_OCTET = Math.floor(Math.random() * 15) * 16 + 16;
+const ROUTE_NET = `198.19.${ROUTE_OCTET}.0/20`;
+const ROUTE_HOST = `198.19.${ROUTE_OCTET + 1}.9`;
 
 /** `ip -j addr show dev NAME` reduced to what `listAddresses` reports. */
 function ipAddrs(dev: string, netns?: string) {
@@ -123,9 +127,9 @@ Deno.test({
     withVeth((a) => {
       addAddress(a, `${NET}.1/24`);
       addAddress(a, `${NET6}::1/64`);
-      const r4 = { dst: "198.19.128.0/20", via: `${NET}.254`, dev: a, metric: 77 };
+      const r4 = { dst: ROUTE_NET, via: `${NET}.254`, dev: a, metric: 77 };
       const r6 = { dst: `${NET6}:1::/64`, via: `${NET6}::fe`, dev: a };
-      const host = { dst: "198.19.200.9", dev: a };
+      const host = { dst: ROUTE_HOST, dev: a };
       addRoute(r4);
       addRoute(r6);
       addRoute(host);
@@ -136,15 +140,15 @@ Deno.test({
       const ip4 = ipRoutes(["route", "show", "dev", a, "proto", "boot"]);
       assertEquals(mine("ipv4"), ip4);
       assertEquals(ip4, [
-        { dst: "198.19.128.0/20", via: `${NET}.254`, metric: 77 },
-        { dst: "198.19.200.9/32", via: undefined, metric: undefined },
+        { dst: ROUTE_NET, via: `${NET}.254`, metric: 77 },
+        { dst: `${ROUTE_HOST}/32`, via: undefined, metric: undefined },
       ]);
       const ip6 = ipRoutes(["-6", "route", "show", "dev", a, "proto", "boot"]);
       assertEquals(mine("ipv6"), ip6);
       assertEquals(ip6.map((r: { dst: string }) => r.dst), [`${NET6}:1::/64`]);
-      assertEquals(ipJson("route", "show", "198.19.200.9")[0].scope, "link");
+      assertEquals(ipJson("route", "show", ROUTE_HOST)[0].scope, "link");
       assertThrows(() => addRoute(r4), {
-        message: `cannot add route '198.19.128.0/20 via ${NET}.254 dev ${a}': EEXIST (File exists)`,
+        message: `cannot add route '${ROUTE_NET} via ${NET}.254 dev ${a}': EEXIST (File exists)`,
       });
       deleteRoute(r4);
       deleteRoute(r6);
@@ -153,7 +157,7 @@ Deno.test({
       assertEquals(mine("ipv4"), []);
       assertThrows(() => deleteRoute(r4), {
         message:
-          `cannot delete route '198.19.128.0/20 via ${NET}.254 dev ${a}': ESRCH (No such process)`,
+          `cannot delete route '${ROUTE_NET} via ${NET}.254 dev ${a}': ESRCH (No such process)`,
       });
     });
   },

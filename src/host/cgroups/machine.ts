@@ -8,13 +8,21 @@
  * @module
  */
 import { VirtError } from "../../errors.ts";
-import { childGroups, type CgroupKernel, cgroupError, errnoOf, exists, readControl, writeControl } from "./files.ts";
+import {
+  cgroupError,
+  type CgroupKernel,
+  childGroups,
+  errnoOf,
+  exists,
+  readControl,
+  writeControl,
+} from "./files.ts";
 import {
   CGROUP_CONTROLLERS,
   type CgroupController,
-  controllerHierarchy,
   type CgroupHierarchy,
   type CgroupLayout,
+  controllerHierarchy,
   V2_CONTROLLER_NAMES,
 } from "./layout.ts";
 import { type CgroupDriver, machineGroupName, partitionPath } from "./naming.ts";
@@ -204,7 +212,12 @@ export async function openMachineGroup(
 }
 
 /** mkdir of one group; a new v1 group inherits its parent's cpuset and gets a hierarchical memory controller. */
-async function makeGroup(kernel: CgroupKernel, h: CgroupHierarchy, dir: string, parent: string): Promise<void> {
+async function makeGroup(
+  kernel: CgroupKernel,
+  h: CgroupHierarchy,
+  dir: string,
+  parent: string,
+): Promise<void> {
   try {
     await kernel.mkdir(dir);
   } catch (e) {
@@ -213,7 +226,9 @@ async function makeGroup(kernel: CgroupKernel, h: CgroupHierarchy, dir: string, 
   if (h.version !== 1) return;
   if (h.controllers.includes("cpuset")) {
     for (const f of ["cpuset.cpus", "cpuset.mems"]) {
-      if ((await readControl(dir, f)) === "") await writeControl(kernel, dir, f, await readControl(parent, f));
+      if ((await readControl(dir, f)) === "") {
+        await writeControl(kernel, dir, f, await readControl(parent, f));
+      }
     }
   }
   if (h.controllers.includes("memory") && (await exists(`${dir}/memory.use_hierarchy`))) {
@@ -224,7 +239,11 @@ async function makeGroup(kernel: CgroupKernel, h: CgroupHierarchy, dir: string, 
 }
 
 /** Enables v2 controllers for the children of `dir` (`+NAME` to `cgroup.subtree_control`). */
-async function enableControllers(kernel: CgroupKernel, dir: string, names: string[]): Promise<void> {
+async function enableControllers(
+  kernel: CgroupKernel,
+  dir: string,
+  names: string[],
+): Promise<void> {
   if (!names.length) return;
   const enabled = (await readControl(dir, "cgroup.subtree_control")).split(/\s+/);
   const offered = (await readControl(dir, "cgroup.controllers")).split(/\s+/);
@@ -335,7 +354,8 @@ export class MachineCgroup {
   async memoryLimits(): Promise<Required<Omit<MemoryLimits, "swapHardLimitKiB">> & MemoryLimits> {
     const { hierarchy: { version: v }, dir } = this.#dir("memory");
     const f = memoryFiles(v);
-    const read = async (file: string) => parseMemoryLimit(await readControl(dir, file), `${dir}/${file}`);
+    const read = async (file: string) =>
+      parseMemoryLimit(await readControl(dir, file), `${dir}/${file}`);
     return {
       hardLimitKiB: await read(f.hard),
       softLimitKiB: await read(f.soft),
@@ -352,12 +372,18 @@ export class MachineCgroup {
     if (v === 1) {
       if (t.shares !== undefined) await this.#write(dir, "cpu.shares", String(t.shares));
       if (t.period !== undefined) await this.#write(dir, "cpu.cfs_period_us", String(t.period));
-      if (t.quota !== undefined) await this.#write(dir, "cpu.cfs_quota_us", String(t.quota < 0 ? -1 : t.quota));
+      if (t.quota !== undefined) {
+        await this.#write(dir, "cpu.cfs_quota_us", String(t.quota < 0 ? -1 : t.quota));
+      }
       return;
     }
     if (t.shares !== undefined) await this.#write(dir, "cpu.weight", String(t.shares));
     if (t.period !== undefined || t.quota !== undefined) {
-      await this.#write(dir, "cpu.max", cpuMaxValue(await readControl(dir, "cpu.max"), t.quota, t.period));
+      await this.#write(
+        dir,
+        "cpu.max",
+        cpuMaxValue(await readControl(dir, "cpu.max"), t.quota, t.period),
+      );
     }
   }
 
@@ -371,7 +397,10 @@ export class MachineCgroup {
         quota: Number(await readControl(dir, "cpu.cfs_quota_us")),
       };
     }
-    return { shares: Number(await readControl(dir, "cpu.weight")), ...parseCpuMax(await readControl(dir, "cpu.max")) };
+    return {
+      shares: Number(await readControl(dir, "cpu.weight")),
+      ...parseCpuMax(await readControl(dir, "cpu.max")),
+    };
   }
 
   /** Sets the CPUs and NUMA nodes the guest may use (`cpuset.cpus`, `cpuset.mems`, e.g. `0-3,6`). */
@@ -385,7 +414,9 @@ export class MachineCgroup {
   async setBlkio(t: BlkioTunables): Promise<void> {
     const { hierarchy: { version: v }, dir } = this.#dir("blkio");
     if (t.weight !== undefined) {
-      const [bfq, plain] = v === 1 ? ["blkio.bfq.weight", "blkio.weight"] : ["io.bfq.weight", "io.weight"];
+      const [bfq, plain] = v === 1
+        ? ["blkio.bfq.weight", "blkio.weight"]
+        : ["io.bfq.weight", "io.weight"];
       if (await exists(`${dir}/${bfq}`)) await this.#write(dir, bfq, String(t.weight));
       else if (await exists(`${dir}/${plain}`)) {
         await this.#write(dir, plain, v === 1 ? String(t.weight) : `default ${t.weight}`);
@@ -400,12 +431,16 @@ export class MachineCgroup {
     for (const d of t.devices ?? []) {
       const key = await blockDeviceKey(d);
       if (d.weight !== undefined) {
-        const file = v === 1 ? "blkio.weight_device" : "io.weight";
+        const file = v === 2
+          ? "io.weight"
+          : (await exists(`${dir}/blkio.bfq.weight_device`))
+          ? "blkio.bfq.weight_device"
+          : "blkio.weight_device";
         if (!(await exists(`${dir}/${file}`))) {
           throw new VirtError(
             "operation-unsupported",
             "system",
-            `blkio device weight is valid only for cfq scheduler: '${dir}/${file}' does not exist`,
+            `blkio device weight is valid only for bfq or cfq scheduler: '${dir}/${file}' does not exist`,
           );
         }
         await this.#write(dir, file, `${key} ${d.weight}`);
@@ -489,7 +524,9 @@ export class MachineCgroup {
 
   async #setFrozen(frozen: boolean, timeoutMs: number): Promise<void> {
     const f = this.#freezer();
-    const [file, value] = f.v1 ? ["freezer.state", frozen ? "FROZEN" : "THAWED"] : ["cgroup.freeze", frozen ? "1" : "0"];
+    const [file, value] = f.v1
+      ? ["freezer.state", frozen ? "FROZEN" : "THAWED"]
+      : ["cgroup.freeze", frozen ? "1" : "0"];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.#write(f.dir, file, value);
@@ -540,7 +577,9 @@ export class MachineCgroup {
         try {
           Deno.kill(pid, signal);
         } catch (e) {
-          if (errnoOf(e) !== "ESRCH") throw cgroupError(`Unable to send ${signal} to process ${pid} of`, this.path, e);
+          if (errnoOf(e) !== "ESRCH") {
+            throw cgroupError(`Unable to send ${signal} to process ${pid} of`, this.path, e);
+          }
         }
       }
       if (!thawed) {
@@ -551,7 +590,9 @@ export class MachineCgroup {
         throw new VirtError(
           "operation-timeout",
           "system",
-          `processes ${pids.join(", ")} are still in cgroup ${this.path} ${timeoutMs} ms after ${signal}`,
+          `processes ${
+            pids.join(", ")
+          } are still in cgroup ${this.path} ${timeoutMs} ms after ${signal}`,
         );
       }
       await delay(20);
@@ -574,7 +615,19 @@ export class MachineCgroup {
         } catch (e) {
           const errno = errnoOf(e);
           if (errno === "ENOENT") return;
-          if (errno !== "EBUSY" || attempt >= 20) throw cgroupError("Unable to remove cgroup", dir, e);
+          if (errno !== "EBUSY" || attempt >= 20) {
+            throw cgroupError("Unable to remove cgroup", dir, e);
+          }
+          const left = (await readControl(dir, "cgroup.procs").catch(() => "")).split("\n").filter((
+            l,
+          ) => l);
+          if (left.length) {
+            throw new VirtError(
+              "system-error",
+              "system",
+              `Unable to remove cgroup '${dir}': processes ${left.join(", ")} are still in it`,
+            );
+          }
           await delay(50);
         }
       }
@@ -586,6 +639,10 @@ export class MachineCgroup {
 /** The memory limit files of a cgroup version. */
 function memoryFiles(v: 1 | 2): { hard: string; soft: string; swap: string } {
   return v === 1
-    ? { hard: "memory.limit_in_bytes", soft: "memory.soft_limit_in_bytes", swap: "memory.memsw.limit_in_bytes" }
+    ? {
+      hard: "memory.limit_in_bytes",
+      soft: "memory.soft_limit_in_bytes",
+      swap: "memory.memsw.limit_in_bytes",
+    }
     : { hard: "memory.max", soft: "memory.high", swap: "memory.swap.max" };
 }

@@ -34,11 +34,19 @@ export function escapeGroupName(name: string, known: readonly string[]): string 
  */
 export function partitionPath(partition: string, known: readonly string[]): string {
   if (!partition.startsWith("/")) {
-    throw new VirtError("invalid-arg", "system", `partition path '${partition}' must start with '/'`);
+    throw new VirtError(
+      "invalid-arg",
+      "system",
+      `partition path '${partition}' must start with '/'`,
+    );
   }
   const parts = partition === "/" ? [] : partition.slice(1).split("/");
   if (parts.some((p) => p === "" || p === "." || p === "..")) {
-    throw new VirtError("invalid-arg", "system", `partition path '${partition}' has an empty, '.' or '..' component`);
+    throw new VirtError(
+      "invalid-arg",
+      "system",
+      `partition path '${partition}' has an empty, '.' or '..' component`,
+    );
   }
   return "/" + parts.map((p, i) => {
     if (i === 0 && ["machine", "system", "user"].includes(p)) return p;
@@ -47,12 +55,24 @@ export function partitionPath(partition: string, known: readonly string[]): stri
 }
 
 /** The folder name of a guest's group: `NAME.libvirt-DRIVER`, escaped. */
-export function machineGroupName(name: string, driver: CgroupDriver, known: readonly string[]): string {
+export function machineGroupName(
+  name: string,
+  driver: CgroupDriver,
+  known: readonly string[],
+): string {
   if (name === "" || name.includes("/")) {
-    throw new VirtError("invalid-arg", "system", `invalid cgroup machine name '${name}': it must be non-empty and have no '/'`);
+    throw new VirtError(
+      "invalid-arg",
+      "system",
+      `invalid cgroup machine name '${name}': it must be non-empty and have no '/'`,
+    );
   }
   if (driver !== "qemu" && driver !== "lxc") {
-    throw new VirtError("invalid-arg", "system", `invalid cgroup driver '${driver}': expected one of qemu, lxc`);
+    throw new VirtError(
+      "invalid-arg",
+      "system",
+      `invalid cgroup driver '${driver}': expected one of qemu, lxc`,
+    );
   }
   return escapeGroupName(`${name}.libvirt-${driver}`, known);
 }

@@ -46,7 +46,11 @@ export function memoryLimitValue(kib: number, version: 1 | 2, field: string): st
 export function parseMemoryLimit(text: string, file: string): number {
   if (text === "max") return UNLIMITED_KIB;
   if (!/^\d+$/.test(text)) {
-    throw new VirtError("internal-error", "system", `cannot parse '${text}' in ${file} as a byte count`);
+    throw new VirtError(
+      "internal-error",
+      "system",
+      `cannot parse '${text}' in ${file} as a byte count`,
+    );
   }
   const bytes = BigInt(text);
   const kib = bytes >> 10n;
@@ -70,7 +74,9 @@ export function checkPeriod(period: number): void {
 
 /** Checks a CFS quota (negative: no limit). */
 export function checkQuota(quota: number): void {
-  if (!Number.isInteger(quota) || (quota >= 0 && (quota < CPU_QUOTA_MIN || quota > CPU_QUOTA_MAX))) {
+  if (
+    !Number.isInteger(quota) || (quota >= 0 && (quota < CPU_QUOTA_MIN || quota > CPU_QUOTA_MAX))
+  ) {
     throw invalid(`cfs_quota '${quota}' must be in range (${CPU_QUOTA_MIN}, ${CPU_QUOTA_MAX})`);
   }
 }
@@ -81,7 +87,11 @@ export function checkQuota(quota: number): void {
  */
 export function cpuMaxValue(current: string, quota?: number, period?: number): string {
   const [curQuota = "max", curPeriod = "100000"] = current.split(/\s+/);
-  const q = quota === undefined ? curQuota : quota < 0 || quota === CPU_QUOTA_MAX ? "max" : String(quota);
+  const q = quota === undefined
+    ? curQuota
+    : quota < 0 || quota === CPU_QUOTA_MAX
+    ? "max"
+    : String(quota);
   return `${q} ${period ?? curPeriod}`;
 }
 
@@ -117,7 +127,11 @@ export async function statDevice(
   try {
     st = await Deno.stat(path);
   } catch (e) {
-    throw new VirtError("system-error", "system", `Unable to stat '${path}': ${(e as Error).message.replace(/ \(os error.*$/, "")}`);
+    throw new VirtError(
+      "system-error",
+      "system",
+      `Unable to stat '${path}': ${(e as Error).message.replace(/ \(os error.*$/, "")}`,
+    );
   }
   const type = st.isBlockDevice ? "b" : st.isCharDevice ? "c" : undefined;
   if (type === undefined || !kinds.includes(type) || st.rdev === null) return undefined;
