@@ -420,6 +420,18 @@ export interface DriverConnection {
   domainOpenConsole?(uuid: string, devname: string | undefined, flags: number): Promise<ConsoleStream>;
   /** The native configuration for a domain XML (`domxml-to-native`, e.g. format `qemu-argv`). */
   domainXMLToNative?(format: string, xml: string): Promise<string>;
+  // Resource tuning of a running domain (LXC driver): libvirt's typed parameters as [name, number].
+  /** `memtune` values in KiB (`hard_limit`, `soft_limit`, `swap_hard_limit`). */
+  domainMemoryParameters?(uuid: string, flags: number): Promise<[string, number][]>;
+  domainSetMemoryParameters?(uuid: string, params: [string, number][], flags: number): Promise<void>;
+  /** The scheduler name (`posix`) and its parameters (`cpu_shares`, `vcpu_period`, `vcpu_quota`). */
+  domainSchedulerParameters?(uuid: string, flags: number): Promise<{ scheduler: string; params: [string, number][] }>;
+  domainSetSchedulerParameters?(uuid: string, params: [string, number][], flags: number): Promise<void>;
+  /** `blkiotune` values (`weight`). */
+  domainBlkioParameters?(uuid: string, flags: number): Promise<[string, number][]>;
+  domainSetBlkioParameters?(uuid: string, params: [string, number][], flags: number): Promise<void>;
+  /** Runs a command (absolute path first) inside a container's namespaces with this process's stdio; returns its wait status. */
+  domainLxcEnterNamespace?(uuid: string, argv: string[], flags: number): Promise<number>;
 
   /** Secrets, node devices and host statistics, when the driver has them (see `connect-host.ts`). */
   readonly services?: DriverServices;
@@ -492,6 +504,7 @@ type TestDriverModule = typeof import("../drivers/test/mod.ts");
 type RemoteDriverModule = typeof import("../drivers/remote/mod.ts");
 type QemuDriverModule = typeof import("../drivers/qemu/mod.ts");
 type SecretDriverModule = typeof import("../drivers/secret/mod.ts");
+type LxcDriverModule = typeof import("../drivers/lxc/mod.ts");
 
 const registry = new Map<string, () => Promise<Driver>>([
   [
@@ -513,6 +526,10 @@ const registry = new Map<string, () => Promise<Driver>>([
     "secret",
     async () =>
       (await importLazily<SecretDriverModule>("../drivers/secret/mod.ts", import.meta.url)).driver,
+  ],
+  [
+    "lxc",
+    async () => (await importLazily<LxcDriverModule>("../drivers/lxc/mod.ts", import.meta.url)).driver,
   ],
 ]);
 
@@ -1198,6 +1215,61 @@ export class Domain {
   /** Opens a console, serial or parallel device by alias (default: the first console). */
   async openConsole(devname?: string, flags = 0): Promise<ConsoleStream> {
     return await settle(() => optional(this.#drv, "domainOpenConsole")(this.#ref.uuid, devname, flags));
+  }
+
+  /** `memtune` values in KiB by libvirt's names (`hard_limit` ...); unlimited is 9007199254740991. */
+  async memoryParameters(flags = 0): Promise<Record<string, number>> {
+    return Object.fromEntries(
+      await settle(() => optional(this.#drv, "domainMemoryParameters")(this.#ref.uuid, flags)),
+    );
+  }
+
+  /** Changes `memtune` values (KiB) of the running domain. */
+  async setMemoryParameters(params: Record<string, number>, flags = 0): Promise<void> {
+    await settle(() =>
+      optional(this.#drv, "domainSetMemoryParameters")(this.#ref.uuid, Object.entries(params), flags)
+    );
+  }
+
+  /** `[scheduler, number of parameters]` (libvirt-python's `schedulerType`). */
+  async schedulerType(): Promise<[string, number]> {
+    const r = await settle(() => optional(this.#drv, "domainSchedulerParameters")(this.#ref.uuid, 0));
+    return [r.scheduler, r.params.length];
+  }
+
+  /** Scheduler parameters by name (`cpu_shares`, `vcpu_period`, `vcpu_quota`). */
+  async schedulerParametersFlags(flags = 0): Promise<Record<string, number>> {
+    const r = await settle(() => optional(this.#drv, "domainSchedulerParameters")(this.#ref.uuid, flags));
+    return Object.fromEntries(r.params);
+  }
+
+  /** Changes scheduler parameters of the running domain. */
+  async setSchedulerParametersFlags(params: Record<string, number>, flags = 0): Promise<void> {
+    await settle(() =>
+      optional(this.#drv, "domainSetSchedulerParameters")(this.#ref.uuid, Object.entries(params), flags)
+    );
+  }
+
+  /** `blkiotune` values by name (`weight`). */
+  async blkioParameters(flags = 0): Promise<Record<string, number>> {
+    return Object.fromEntries(
+      await settle(() => optional(this.#drv, "domainBlkioParameters")(this.#ref.uuid, flags)),
+    );
+  }
+
+  /** Changes `blkiotune` values of the running domain. */
+  async setBlkioParameters(params: Record<string, number>, flags = 0): Promise<void> {
+    await settle(() =>
+      optional(this.#drv, "domainSetBlkioParameters")(this.#ref.uuid, Object.entries(params), flags)
+    );
+  }
+
+  /**
+   * Runs a command inside the container's namespaces and cgroups with this
+   * process's standard input and output; returns its wait status.
+   */
+  async lxcEnterNamespace(argv: string[], flags = 0): Promise<number> {
+    return await settle(() => optional(this.#drv, "domainLxcEnterNamespace")(this.#ref.uuid, argv, flags));
   }
 
   /** Identity and list facts in one call. */

@@ -65,16 +65,21 @@ export interface Launched {
   consoleMaster: number;
 }
 
-/** Reads the program's records from the socket until end-of-file, answering them. */
+/**
+ * Reads the program's records from the socket until end-of-file, answering
+ * them; fails when the program reports a failed step or says nothing for
+ * `timeoutMs` (-1: no limit).
+ */
 export async function talkToProgram(
   sock: number,
   program: HelperProgram,
   on: (tag: number, value: bigint) => Promise<void>,
+  timeoutMs = LAUNCH_TIMEOUT_MS,
 ): Promise<void> {
-  const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+  const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
   for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0 || !(await pollFdAsync(sock, POLLIN, left))) {
+    const left = deadline === Infinity ? -1 : Math.max(0, deadline - Date.now());
+    if (left === 0 || !(await pollFdAsync(sock, POLLIN, left))) {
       throw new VirtError("operation-timeout", "lxc", "the container's first process did not answer in time");
     }
     const rec = readFd(sock, 16);

@@ -91,6 +91,7 @@ function connectionPrefix(req: Request): string {
 /** Builds the app. */
 export function createApp(opts: AppOptions): ServerApp {
   const closers = new Set<() => void>();
+  const readingPosts = new Set(ROUTES.filter((r) => r.reads).map((r) => r.path));
   const app = new Hono<AppEnv>({ getPath: routingPath });
   let openApiText: string | undefined;
 
@@ -108,7 +109,11 @@ export function createApp(opts: AppOptions): ServerApp {
   app.use("*", async (c, next) => {
     const b = c.env;
     const l = b.listener;
-    let who = b.peer !== undefined ? `cert:${b.peer}` : b.remote === undefined ? "local" : "anonymous";
+    let who = b.peer !== undefined
+      ? `cert:${b.peer}`
+      : b.remote === undefined
+      ? "local"
+      : "anonymous";
     let refused: HttpError | undefined;
     if (l.needsToken) {
       const name = checkBearer(c.req.header("authorization") ?? null, opts.tokens);
@@ -121,7 +126,7 @@ export function createApp(opts: AppOptions): ServerApp {
         who = "anonymous";
       } else who = `token:${name}`;
     }
-    const reading = isReading(c.req.method);
+    const reading = isReading(c.req.method) || readingPosts.has(routingPath(c.req.raw));
     if (!refused && !reading && l.readonly) {
       refused = new HttpError(
         403,

@@ -60,6 +60,13 @@ const SCHEMAS: Record<string, Schema> = {
   MemoryStats: { type: "object", additionalProperties: int },
   SecurityLabel: { oneOf: [obj({ label: str, enforcing: bool }), { type: "null" }] },
   Autostart: obj({ autostart: bool }),
+  Stats: { type: "object", additionalProperties: int },
+  StatPairs: {
+    type: "array",
+    items: { type: "array", prefixItems: [str, { type: ["integer", "string"] }] },
+  },
+  MonitorCommand: obj({ command: str, hmp: bool }, ["hmp"]),
+  MonitorReply: obj({ reply: str }),
   NetworkSummary: obj({
     name: str,
     uuid: { type: "string", format: "uuid" },
@@ -68,6 +75,25 @@ const SCHEMAS: Record<string, Schema> = {
     autostart: bool,
   }),
   Bridge: obj({ bridge: str }),
+  NetworkRef: obj({ name: str, uuid: { type: "string", format: "uuid" } }),
+  NetworkUpdate: obj({
+    command: { type: "integer", description: "VIR_NETWORK_UPDATE_COMMAND_*" },
+    section: { type: "integer", description: "VIR_NETWORK_SECTION_*" },
+    parentIndex: { type: "integer", description: "-1 for any" },
+    xml: { type: "string", description: "the entry's XML" },
+    flags: { type: "integer", description: "VIR_NETWORK_UPDATE_AFFECT_*" },
+  }, ["parentIndex", "flags"]),
+  DhcpLease: obj({
+    iface: str,
+    expirytime: { type: "integer", description: "seconds since the epoch; 0 never" },
+    type: { type: "integer", description: "VIR_IP_ADDR_TYPE_*" },
+    mac: str,
+    iaid: str,
+    ipaddr: str,
+    prefix: int,
+    hostname: str,
+    clientid: str,
+  }, ["mac", "iaid", "hostname", "clientid"]),
   ConnectionInfo: obj({
     uri: str,
     type: { type: "string", description: "TEST, QEMU, LXC ..." },
@@ -135,6 +161,10 @@ function operation(r: RouteSpec): Schema {
   const success = r.response;
   const content = success.type === "xml"
     ? { "application/xml": { schema: str } }
+    : success.type === "text"
+    ? { "text/plain": { schema: str } }
+    : success.type === "binary"
+    ? { "application/octet-stream": { schema: { type: "string", format: "binary" } } }
     : success.type === "sse"
     ? { "text/event-stream": { schema: str, "x-event-data": schemaRef(success.schema!) } }
     : { "application/json": { schema: schemaRef(success.schema!) } };

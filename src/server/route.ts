@@ -38,8 +38,8 @@ export interface QueryDoc {
 /** What a route answers on success. */
 export interface ResponseDoc {
   status: number;
-  /** `json` with a schema name, `xml`, or `sse` for an event stream. */
-  type: "json" | "xml" | "sse";
+  /** `json` with a schema name, `xml`, `text`, `binary`, or `sse` for an event stream. */
+  type: "json" | "xml" | "text" | "binary" | "sse";
   /** A component schema name (`DomainSummary`), `[Name]` for an array of them. */
   schema?: string;
   description: string;
@@ -84,6 +84,11 @@ export interface RouteSpec {
   /** The request body, when the route takes one. */
   body?: { type: "xml" | "json"; schema?: string; description: string };
   response: ResponseDoc;
+  /**
+   * A POST that changes nothing (a conversion): allowed on read-only
+   * listeners and left out of the audit log. Only for paths without parameters.
+   */
+  reads?: boolean;
   handler(ctx: ApiContext): Promise<Response>;
 }
 
@@ -93,6 +98,36 @@ const XML_HEADERS = { "content-type": "application/xml; charset=utf-8" };
 /** A JSON response. */
 export function jsonResponse(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value), { status, headers: JSON_HEADERS });
+}
+
+/** A plain text response. */
+export function textResponse(text: string): Response {
+  return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/**
+ * An integer query parameter, `fallback` when absent.
+ *
+ * @throws HttpError 400 when it is not an integer
+ */
+export function intParam(ctx: ApiContext, name: string, fallback: number): number {
+  const v = ctx.query(name);
+  if (v === undefined || v === "") return fallback;
+  if (!/^-?\d{1,10}$/.test(v)) {
+    throw new HttpError(400, "invalid-arg", `bad value '${v}' for '${name}': expected an integer`);
+  }
+  return Number(v);
+}
+
+/**
+ * A required string query parameter.
+ *
+ * @throws HttpError 400 when it is missing
+ */
+export function requiredParam(ctx: ApiContext, name: string): string {
+  const v = ctx.query(name);
+  if (v === undefined) throw new HttpError(400, "invalid-arg", `missing query parameter '${name}'`);
+  return v;
 }
 
 /** An XML response. */

@@ -17,7 +17,10 @@ Deno.test("nodedev CLI on test:///default: list, tree, filters, info and XML", a
   let r = await cli(["-c", TEST, "nodedev-list"]);
   assertEquals(r.stdout, "computer\nscsi_host1\nscsi_host11\nscsi_host2\n\n");
   r = await cli(["-c", TEST, "nodedev-list --cap fc_host; nodedev-list --cap vports,system"]);
-  assertEquals(r.stdout, "scsi_host1\nscsi_host11\nscsi_host2\n\ncomputer\nscsi_host1\nscsi_host2\n\n");
+  assertEquals(
+    r.stdout,
+    "scsi_host1\nscsi_host11\nscsi_host2\n\ncomputer\nscsi_host1\nscsi_host2\n\n",
+  );
   r = await cli(["-c", TEST, "nodedev-list --inactive"]);
   assertEquals(r.stdout, "\n");
   r = await cli(["-c", TEST, "nodedev-list --tree"]);
@@ -77,7 +80,10 @@ Deno.test("nodedev CLI on test:///default: list, tree, filters, info and XML", a
 
 Deno.test({
   name: "nodedev CLI on test:///default: the same output as virsh",
-  ignore: skipUnless(hasCommand("virsh"), "virsh is not installed (apt-get install libvirt-clients)"),
+  ignore: skipUnless(
+    hasCommand("virsh"),
+    "virsh is not installed (apt-get install libvirt-clients)",
+  ),
   async fn() {
     for (const dev of ["computer", "scsi_host1", "scsi_host2", "scsi_host11"]) {
       for (const cmd of ["nodedev-dumpxml", "nodedev-info"]) {
@@ -110,42 +116,38 @@ async function pciNames(): Promise<string[]> {
   return out.sort();
 }
 
-Deno.test({
-  name: "nodedev CLI on this host: list, tree and capability filters",
-  async fn() {
-    await withEmbed(async (_dir, uri) => {
-      const r = await cli(["-q", "-c", uri, "nodedev-list; nodedev-list --tree; nodedev-list --cap pci"]);
-      assertEquals(r.code, 0, r.stderr);
-      const [flat, tree, pci] = r.stdout.split(/^computer$/m).length === 3
-        ? splitOutputs(r.stdout)
-        : [[], [], []];
-      assert(flat.includes("computer"), r.stdout);
-      assertEquals(pci, await pciNames());
-      for (const p of pci) assert(flat.includes(p), `${p} is listed`);
-      // The tree starts at computer and shows every device exactly once.
-      assertEquals(tree[0], "computer");
-      const named = tree.filter((l) => l.includes("+- ")).map((l) => l.split("+- ")[1]);
-      assertEquals([...named, "computer"].sort(), [...flat].sort());
-    });
-  },
-});
-
-/** The three listings of the test above: flat names, tree lines, PCI names. */
-function splitOutputs(text: string): [string[], string[], string[]] {
-  const lines = text.split("\n");
-  const treeStart = lines.indexOf("computer", lines.indexOf("computer") + 1);
-  const flat = lines.slice(0, treeStart).filter((l) => l);
-  const rest = lines.slice(treeStart);
-  const treeEnd = rest.findIndex((l) => l.startsWith("pci_"));
-  return [flat, rest.slice(0, treeEnd).filter((l) => l.trim()), rest.slice(treeEnd).filter((l) => l)];
+/** The lines of a listing, without the blank line after it. */
+async function listing(uri: string, command: string): Promise<string[]> {
+  const r = await cli(["-q", "-c", uri, command]);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout.split("\n").filter((l) => l.trim());
 }
+
+Deno.test("nodedev CLI on this host: list, tree and capability filters", async () => {
+  await withEmbed(async (_dir, uri) => {
+    const flat = await listing(uri, "nodedev-list");
+    assert(flat.includes("computer"), flat.join(" "));
+    const pci = await listing(uri, "nodedev-list --cap pci");
+    assertEquals(pci, await pciNames());
+    for (const p of pci) assert(flat.includes(p), `${p} is listed`);
+    const net = await listing(uri, "nodedev-list --cap net");
+    assert(net.length > 0 && net.every((n) => n.startsWith("net_") && flat.includes(n)));
+    // The tree starts at computer and shows every device exactly once.
+    const tree = await listing(uri, "nodedev-list --tree");
+    assertEquals(tree[0], "computer");
+    const named = tree.filter((l) => l.includes("+- ")).map((l) => l.split("+- ")[1]);
+    assertEquals([...named, "computer"].sort(), [...flat].sort());
+  });
+});
 
 Deno.test({
   name: "nodedev CLI on this host: every device's XML validates against nodedev.rng",
   ignore: NO_XMLLINT,
   async fn() {
     await withEmbed(async (_dir, uri) => {
-      const names = (await cli(["-q", "-c", uri, "nodedev-list"])).stdout.split("\n").filter((l) => l);
+      const names = (await cli(["-q", "-c", uri, "nodedev-list"])).stdout.split("\n").filter((l) =>
+        l
+      );
       const r = await cli(["-q", "-c", uri, names.map((n) => `nodedev-dumpxml ${n}`).join("; ")]);
       assertEquals(r.code, 0, r.stderr);
       const docs = r.stdout.split(/(?<=<\/device>\n)/).filter((d) => d.trim());
@@ -173,10 +175,12 @@ Deno.test("nodedev CLI on this host: info, and detach refusals that touch nothin
     assertEquals(r.code, 1);
     assertMatch(r.stderr, /unknown PCI device assignment backend 'xen'/);
     // Only where the kernel has no IOMMU groups is it safe to ask for a real PCI device here.
-    const groups = [...Deno.readDirSync("/sys/kernel/iommu_groups").take?.(1) ?? []];
     let iommu = false;
-    for (const _ of Deno.readDirSync("/sys/kernel/iommu_groups")) iommu = true;
-    void groups;
+    try {
+      for (const _ of Deno.readDirSync("/sys/kernel/iommu_groups")) iommu = true;
+    } catch {
+      // no IOMMU support at all
+    }
     if (!iommu) {
       const pci = (await pciNames())[0];
       r = await cli(["-c", uri, "nodedev-detach", pci]);
@@ -210,8 +214,6 @@ case $cmd in
   modify) echo "$start" > $S/$uuid.start ;;
   start|stop) ;;
   list)
-    if [ ! -f $S/defined ] && [ "$(ls $S/*.parent 2>/dev/null)" = "" ]; then exit 0; fi
-    if [ "$*" = "" ] && [ "$uuid" = "" ] && grep -q -- --defined <<< "$ARGS"; then :; fi
     sep=
     printf '['
     for f in $S/*.parent; do
@@ -236,7 +238,10 @@ Deno.test({
       await Deno.writeTextFile(`${bin}/mdevctl`, fakeMdevctl(state), { mode: 0o755 });
       const env = { PATH: `${bin}:${Deno.env.get("PATH")}` };
       const parent = (await pciNames())[0];
-      const parentAddr = parent.slice(4).replace(/^(\w{4})_(\w\w)_(\w\w)_(\w)$/, "$1:$2:$3.$4");
+      const parentAddr = parent.slice(4).replace(
+        /^([0-9a-f]{4})_([0-9a-f]{2})_([0-9a-f]{2})_([0-7])$/,
+        "$1:$2:$3.$4",
+      );
       const uuid = "8a6f1b36-9a1d-4d7e-9d6c-1c1e4c2a9f01";
       const name = `mdev_${uuid.replace(/-/g, "_")}_${parentAddr.replace(/[:.]/g, "_")}`;
       await Deno.writeTextFile(
@@ -259,7 +264,11 @@ Deno.test({
         `${name}\n\nName:           ${name}\nParent:         ${parent}\nActive:         no\n` +
           "Persistent:     yes\nAutostart:      no\n\n",
       );
-      r = await cli(["-c", uri, `nodedev-autostart ${name}; nodedev-start ${name}; nodedev-undefine ${name}`], {
+      r = await cli([
+        "-c",
+        uri,
+        `nodedev-autostart ${name}; nodedev-start ${name}; nodedev-undefine ${name}`,
+      ], {
         env,
       });
       assertEquals(r.code, 0, r.stderr);
@@ -267,14 +276,22 @@ Deno.test({
         r.stdout,
         `Device ${name} marked as autostarted\n\nDevice ${name} started\n\nUndefined node device '${name}'\n\n`,
       );
-      const log = (await Deno.readTextFile(`${state}/log`)).split("\n").filter((l) => !l.startsWith("list"));
-      assertEquals(log, [`define ${uuid} `, `modify ${uuid} auto`, `start ${uuid} `, `undefine ${uuid} `, ""]);
+      const log = (await Deno.readTextFile(`${state}/log`)).split("\n").filter((l) =>
+        !l.startsWith("list")
+      );
+      assertEquals(log, [
+        `define ${uuid} `,
+        `modify ${uuid} auto`,
+        `start ${uuid} `,
+        `undefine ${uuid} `,
+        "",
+      ]);
       r = await cli(["-c", uri, "nodedev-list --inactive"], { env });
       assertEquals(r.stdout, "\n");
       // Only mediated devices have a lifecycle.
       r = await cli(["-c", uri, "nodedev-destroy", parent], { env });
       assertEquals(r.code, 1);
-      assertMatch(r.stderr, /^error: Failed to destroy node device '.*': .*not active|not a mediated device/);
+      assertMatch(r.stderr, /^error: Failed to destroy node device '.*': .*not a mediated device/);
     });
   },
 });

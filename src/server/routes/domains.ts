@@ -17,9 +17,12 @@ import {
   boolParam,
   FLAGS_QUERY,
   flagsParam,
+  intParam,
   jsonResponse,
   type QueryDoc,
+  requiredParam,
   type RouteSpec,
+  textResponse,
   xmlResponse,
 } from "../route.ts";
 
@@ -74,8 +77,8 @@ function refJson(dom: Domain): { name: string; uuid: string; id: number } {
   return { name: dom.name(), uuid: dom.UUIDString(), id: dom.ID() };
 }
 
-/** The `<name>` of a domain document, for locking; undefined when the text does not parse. */
-function documentName(xml: string): string | undefined {
+/** The top-level `<name>` of a document, for locking; undefined when the text does not parse. */
+export function documentName(xml: string): string | undefined {
   try {
     const name = elementChildren(parseXml(xml)).find((e) => e.name === "name");
     return name ? directText(name).trim() : undefined;
@@ -313,12 +316,121 @@ export const DOMAIN_ROUTES: RouteSpec[] = [
   action("suspend", "pause the vCPUs", (d) => d.suspend()),
   action("resume", "resume a paused domain", (d) => d.resume()),
   action("undefine", "remove the persistent definition", (d, f) => d.undefine(f)),
+  action("reset", "reset the guest at once, as the reset button does", (d, f) => d.reset(f)),
   action(
     "undefine",
     "remove the persistent definition (same as POST .../undefine)",
     (d, f) => d.undefine(f),
     "DELETE",
   ),
+  get(
+    "/block-stats",
+    "getDomainBlockStats",
+    "block statistics of one disk",
+    {
+      status: 200,
+      type: "json",
+      schema: "Stats",
+      description: "statistics by libvirt's parameter names",
+    },
+    async (dom, ctx) => jsonResponse(await dom.blockStatsFlags(requiredParam(ctx, "disk"))),
+    [{
+      name: "disk",
+      type: "string",
+      description: "the disk's target (vda) or source path",
+    }],
+  ),
+  get(
+    "/interface-stats",
+    "getDomainInterfaceStats",
+    "traffic statistics of one interface",
+    {
+      status: 200,
+      type: "json",
+      schema: "Stats",
+      description: "statistics by libvirt's field names",
+    },
+    async (dom, ctx) => jsonResponse(await dom.interfaceStats(requiredParam(ctx, "iface"))),
+    [{
+      name: "iface",
+      type: "string",
+      description: "the interface's target device (vnet0) or MAC address",
+    }],
+  ),
+  get(
+    "/stats",
+    "getDomainStats",
+    "statistics of the VIR_DOMAIN_STATS_* groups (domstats)",
+    {
+      status: 200,
+      type: "json",
+      schema: "StatPairs",
+      description: "[key, value] pairs in the driver's order",
+    },
+    async (dom, ctx) => jsonResponse(await dom.stats(intParam(ctx, "groups", 0))),
+    [{
+      name: "groups",
+      type: "integer",
+      description: "VIR_DOMAIN_STATS_* bits; 0 for every group",
+    }],
+  ),
+  get("/screenshot", "getDomainScreenshot", "a screenshot of one screen", {
+    status: 200,
+    type: "binary",
+    description: "the image, in the type the driver makes (image/x-portable-pixmap, image/png)",
+  }, async (dom, ctx) => {
+    const shot = await dom.screenshot(intParam(ctx, "screen", 0));
+    return new Response(new Uint8Array(shot.data), { headers: { "content-type": shot.mime } });
+  }, [{ name: "screen", type: "integer", description: "the screen number (default 0)" }]),
+  {
+    method: "POST",
+    path: `${NAME_PATH}/monitor-command`,
+    operationId: "domainMonitorCommand",
+    summary: "pass a command to the hypervisor monitor (QMP JSON, or HMP text with hmp)",
+    tag: "domains",
+    query: [BY_QUERY],
+    body: {
+      type: "json",
+      schema: "MonitorCommand",
+      description: '{"command": "...", "hmp": false}',
+    },
+    response: {
+      status: 200,
+      type: "json",
+      schema: "MonitorReply",
+      description: "the monitor's reply text",
+    },
+    handler: async (ctx) => {
+      const body = await ctx.json();
+      if (typeof body.command !== "string") {
+        throw new HttpError(400, "invalid-arg", "the body needs a string 'command'");
+      }
+      if (body.hmp !== undefined && typeof body.hmp !== "boolean") {
+        throw new HttpError(400, "invalid-arg", "'hmp' must be a boolean");
+      }
+      const command = body.command;
+      const hmp = body.hmp === true;
+      const { dom } = await lookup(ctx);
+      const reply = await lockDomain(ctx, dom.name(), () => dom.qemuMonitorCommand(command, hmp));
+      return jsonResponse({ reply });
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/xml-to-native",
+    operationId: "domainXmlToNative",
+    summary: "the native configuration for a domain XML (domxml-to-native); changes nothing",
+    tag: "domains",
+    reads: true,
+    query: [{ name: "format", type: "string", description: "the native format, e.g. qemu-argv" }],
+    body: { type: "xml", description: "the domain XML" },
+    response: { status: 200, type: "text", description: "the native configuration" },
+    handler: async (ctx) => {
+      const format = requiredParam(ctx, "format");
+      const xml = await ctx.body();
+      return textResponse(await (await ctx.conn()).domainXMLToNative(format, xml));
+    },
+  },
   {
     method: "PUT",
     path: `${NAME_PATH}/autostart`,

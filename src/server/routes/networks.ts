@@ -4,6 +4,7 @@
  * @module
  */
 import { type Network, VIR_NETWORK_XML_INACTIVE } from "../../connect.ts";
+import { HttpError } from "../errors.ts";
 import {
   type ApiContext,
   boolParam,
@@ -13,7 +14,7 @@ import {
   type RouteSpec,
   xmlResponse,
 } from "../route.ts";
-import { BY_QUERY, keyKind } from "./domains.ts";
+import { BY_QUERY, documentName, keyKind } from "./domains.ts";
 
 /** The network a path names. */
 async function lookup(ctx: ApiContext): Promise<Network> {
@@ -25,6 +26,47 @@ async function lookup(ctx: ApiContext): Promise<Network> {
 }
 
 const BY = { ...BY_QUERY, values: ["name", "uuid"] };
+
+/** A network's identity as the API returns it. */
+function refJson(net: Network): { name: string; uuid: string } {
+  return { name: net.name(), uuid: net.UUIDString() };
+}
+
+/** Runs a change to one network after earlier changes to it have finished. */
+function lockNetwork<T>(ctx: ApiContext, name: string, fn: () => Promise<T>): Promise<T> {
+  return ctx.locked(`network/${name}`, fn);
+}
+
+function action(
+  name: string,
+  summary: string,
+  run: (net: Network) => Promise<void>,
+  method: "POST" | "DELETE" = "POST",
+): RouteSpec {
+  return {
+    method,
+    path: method === "DELETE" ? "/v1/networks/:name" : `/v1/networks/:name/${name}`,
+    operationId: method === "DELETE" ? "deleteNetwork" : `${name}Network`,
+    summary,
+    tag: "networks",
+    query: [BY],
+    response: { status: 200, type: "json", schema: "NetworkRef", description: "the network" },
+    handler: async (ctx) => {
+      const net = await lookup(ctx);
+      await lockNetwork(ctx, net.name(), () => run(net));
+      return jsonResponse(refJson(net));
+    },
+  };
+}
+
+/** An integer field of a JSON body. */
+function intField(body: Record<string, unknown>, name: string, fallback?: number): number {
+  const v = body[name] ?? fallback;
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new HttpError(400, "invalid-arg", `the body needs an integer '${name}'`);
+  }
+  return v;
+}
 
 /** Every network route. */
 export const NETWORK_ROUTES: RouteSpec[] = [
@@ -71,6 +113,110 @@ export const NETWORK_ROUTES: RouteSpec[] = [
     handler: async (ctx) => {
       const flags = flagsParam(ctx) | (boolParam(ctx, "inactive") ? VIR_NETWORK_XML_INACTIVE : 0);
       return xmlResponse(await (await lookup(ctx)).XMLDesc(flags));
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/networks",
+    operationId: "defineNetwork",
+    summary: "define a network from XML (or create and start a transient one with ?start=true)",
+    tag: "networks",
+    query: [
+      { ...FLAGS_QUERY, description: "VIR_NETWORK_DEFINE_* or VIR_NETWORK_CREATE_* flags" },
+      { name: "start", type: "boolean", description: "create and start a transient network" },
+    ],
+    body: { type: "xml", description: "the network XML" },
+    response: { status: 201, type: "json", schema: "NetworkRef", description: "the network" },
+    handler: async (ctx) => {
+      const flags = flagsParam(ctx);
+      const start = boolParam(ctx, "start");
+      const xml = await ctx.body();
+      const conn = await ctx.conn();
+            const net = await lockNetwork(
+        ctx,
+        documentName(xml) ?? "",
+        () =>
+          start ? conn.networkCreateXMLFlags(xml, flags) : conn.networkDefineXMLFlags(xml, flags),
+      );
+      return jsonResponse(refJson(net), 201);
+    },
+  },
+  action("start", "start a defined network", (n) => n.create()),
+  action("destroy", "stop a network (a transient one goes away)", (n) => n.destroy()),
+  action(
+    "undefine",
+    "remove the persistent definition of an inactive network",
+    (n) => n.undefine(),
+  ),
+  action(
+    "undefine",
+    "remove the definition (same as POST .../undefine)",
+    (n) => n.undefine(),
+    "DELETE",
+  ),
+  {
+    method: "PUT",
+    path: "/v1/networks/:name/autostart",
+    operationId: "setNetworkAutostart",
+    summary: "start the network with the host, or not",
+    tag: "networks",
+    query: [BY],
+    body: { type: "json", schema: "Autostart", description: '{"autostart": true}' },
+    response: { status: 200, type: "json", schema: "Autostart", description: "the new setting" },
+    handler: async (ctx) => {
+      const body = await ctx.json();
+      if (typeof body.autostart !== "boolean") {
+        throw new HttpError(400, "invalid-arg", "the body needs a boolean 'autostart'");
+      }
+      const on = body.autostart;
+      const net = await lookup(ctx);
+      await lockNetwork(ctx, net.name(), () => net.setAutostart(on));
+      return jsonResponse({ autostart: on });
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/networks/:name/update",
+    operationId: "updateNetwork",
+    summary: "change one entry of the definition (virNetworkUpdate)",
+    tag: "networks",
+    query: [BY],
+    body: { type: "json", schema: "NetworkUpdate", description: "the command, section and XML" },
+    response: { status: 200, type: "json", schema: "NetworkRef", description: "the network" },
+    handler: async (ctx) => {
+      const body = await ctx.json();
+      const command = intField(body, "command");
+      const section = intField(body, "section");
+      const parentIndex = intField(body, "parentIndex", -1);
+      const flags = intField(body, "flags", 0);
+      if (typeof body.xml !== "string") {
+        throw new HttpError(400, "invalid-arg", "the body needs a string 'xml'");
+      }
+      const xml = body.xml;
+      const net = await lookup(ctx);
+      await lockNetwork(
+        ctx,
+        net.name(),
+        () => net.update(command, section, parentIndex, xml, flags),
+      );
+      return jsonResponse(refJson(net));
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/networks/:name/dhcp-leases",
+    operationId: "getNetworkDhcpLeases",
+    summary: "the network's DHCP leases",
+    tag: "networks",
+    query: [BY, FLAGS_QUERY, {
+      name: "mac",
+      type: "string",
+      description: "only this MAC's leases",
+    }],
+    response: { status: 200, type: "json", schema: "[DhcpLease]", description: "the leases" },
+    handler: async (ctx) => {
+      const flags = flagsParam(ctx);
+      return jsonResponse(await (await lookup(ctx)).DHCPLeases(ctx.query("mac"), flags));
     },
   },
   {
