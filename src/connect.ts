@@ -504,7 +504,7 @@ type TestDriverModule = typeof import("../drivers/test/mod.ts");
 type RemoteDriverModule = typeof import("../drivers/remote/mod.ts");
 type QemuDriverModule = typeof import("../drivers/qemu/mod.ts");
 type SecretDriverModule = typeof import("../drivers/secret/mod.ts");
-type LxcDriverModule = typeof import("../drivers/lxc/mod.ts");
+type LxcDriverModule = typeof import("../drivers/lxc/lxc-driver.ts");
 
 const registry = new Map<string, () => Promise<Driver>>([
   [
@@ -529,7 +529,7 @@ const registry = new Map<string, () => Promise<Driver>>([
   ],
   [
     "lxc",
-    async () => (await importLazily<LxcDriverModule>("../drivers/lxc/mod.ts", import.meta.url)).driver,
+    async () => (await importLazily<LxcDriverModule>("../drivers/lxc/lxc-driver.ts", import.meta.url)).driver,
   ],
 ]);
 

@@ -1,7 +1,9 @@
 /**
  * The controller: one detached process per running container, as libvirt
- * has `libvirt_lxc`. It is started with the console's pseudo-terminal
- * master as its standard input and output, and:
+ * has `libvirt_lxc`. It starts a session of its own, logs to
+ * `STATUS/NAME.log`, takes a copy of the console's pseudo-terminal master
+ * from the init's parent (which holds it for the container's lifetime, so a
+ * controller can be restarted), and:
  *
  * - serves the console on a Unix socket (`STATUS/NAME.console`) to one
  *   client at a time, reading the terminal all along so the container never
@@ -20,7 +22,18 @@
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
 import { networkDriverFor } from "../../src/net/driver.ts";
 import { ObjectStore, type StateLocation, statePaths } from "../../src/state/mod.ts";
-import { closeFd, pidfdOpen, POLLIN, pollFdAsync } from "../../src/sys/ns.ts";
+import {
+  closeFd,
+  newSession,
+  pidfdOpen,
+  POLLHUP,
+  POLLIN,
+  pollFdAsync,
+  readFd,
+  takeDescriptor,
+  writeFd,
+} from "../../src/sys/ns.ts";
+import { CONSOLE_FD } from "./init-program.ts";
 import { containerFiles, type LxcContext, startContainer, stopContainer } from "./start.ts";
 import { parseStatus, processAlive } from "./status.ts";
 
@@ -32,30 +45,18 @@ export function lxcContext(location: StateLocation): LxcContext {
   return { location, store, networks: networkDriverFor(location) };
 }
 
+let logFile = "";
+
 function log(msg: string): void {
-  console.error(`${new Date().toISOString()} ${msg}`);
+  const line = `${new Date().toISOString()} ${msg}\n`;
+  if (logFile) Deno.writeTextFileSync(logFile, line, { append: true, mode: 0o600 });
 }
 
-/** Relays the console between the terminal (stdin/stdout) and the client of the moment. */
-function serveConsole(path: string): void {
+/** Relays the console between the terminal master and the client of the moment. */
+function serveConsole(master: number, path: string): Promise<void> {
   let client: Deno.UnixConn | undefined;
   const listener = Deno.listen({ transport: "unix", path });
   Deno.chmodSync(path, 0o600);
-  (async () => {
-    const buf = new Uint8Array(8192);
-    for (;;) {
-      let n: number | null;
-      try {
-        n = await Deno.stdin.read(buf);
-      } catch {
-        n = null; // EIO: the last holder of the slave is gone
-      }
-      if (n === null) break;
-      const c = client;
-      if (c) await c.write(buf.subarray(0, n)).catch(() => c === client && (client = undefined));
-    }
-    listener.close();
-  })();
   (async () => {
     for await (const conn of listener) {
       client?.close();
@@ -65,11 +66,29 @@ function serveConsole(path: string): void {
         for (;;) {
           const n = await conn.read(buf).catch(() => null);
           if (n === null) break;
-          await Deno.stdout.write(buf.subarray(0, n)).catch(() => {});
+          try {
+            writeFd(master, buf.slice(0, n));
+          } catch { /* the terminal is gone */ }
         }
         if (client === conn) client = undefined;
       })();
     }
+  })();
+  return (async () => {
+    for (;;) {
+      const ev = await pollFdAsync(master, POLLIN | POLLHUP, -1);
+      let data: Uint8Array;
+      try {
+        data = ev & POLLIN ? readFd(master, 8192) : new Uint8Array();
+      } catch {
+        data = new Uint8Array(); // EIO: the last holder of the slave is gone
+      }
+      if (!data.length) break;
+      const c = client;
+      if (c) await c.write(data).catch(() => c === client && (client = undefined));
+    }
+    listener.close();
+    client?.close();
   })();
 }
 
@@ -100,8 +119,10 @@ async function exitStatus(file: string, monitorPid: number): Promise<number | un
 
 /** The controller's main: supervise container `name` of `location` until it stops. */
 export async function runController(location: StateLocation, name: string): Promise<void> {
+  newSession();
   const ctx = lxcContext(location);
   const files = containerFiles(ctx.store, name);
+  logFile = files.log;
   let text: string | undefined;
   for (let i = 0; i < 200 && !(text = await ctx.store.readStatus(name)); i++) {
     await new Promise((r) => setTimeout(r, 10));
@@ -110,7 +131,11 @@ export async function runController(location: StateLocation, name: string): Prom
   const { runtime } = parseStatus(text, ctx.store.statusPath(name));
   if (!processAlive(runtime.initPid, runtime.initStart)) return log(`the init of '${name}' is gone`);
   await Deno.remove(files.console).catch(() => {});
-  serveConsole(files.console);
+  try {
+    void serveConsole(takeDescriptor(runtime.id, CONSOLE_FD), files.console);
+  } catch (e) {
+    log(`no console for '${name}': ${(e as Error).message}`);
+  }
   log(`supervising '${name}' (init ${runtime.initPid})`);
 
   await waitForExit(runtime.initPid, -1);

@@ -45,33 +45,52 @@ function waitForDriver(p: HelperProgram, what: string): void {
   p.call(what, NR.read, [3, { buf: "go" }, 1], { fail: "positive" });
 }
 
+/** What {@link initProgram} needs besides the plan. */
+export interface InitProgramOptions {
+  /** The host directory holding the container's tree. */
+  stage: string;
+  /** Where the parent writes the init's wait status (4 bytes). */
+  exitFile: string;
+  /** The `cgroup.procs` files of the container's groups, joined before the fork. */
+  cgroupProcs: string[];
+  /** Whether to stop and wait for the driver once the namespaces exist (it plugs the network in). */
+  waitForDriver: boolean;
+}
+
+/** The descriptor the init's parent keeps: the console's pseudo-terminal master. */
+export const CONSOLE_FD = 4;
+
 /**
  * The program that starts a container; run it with the init's command line
- * and environment, the console slave as descriptors 0 to 2 and the driver's
- * socket as descriptor 3.
- *
- * @param stage the host directory holding the container's tree
- * @param exitFile where the parent writes the init's wait status (4 bytes)
+ * and environment, the console slave as descriptors 0 to 2, the driver's
+ * socket as descriptor 3 and the console master as descriptor 4. The
+ * init's parent keeps the master open for as long as the container runs,
+ * so the controller can take a copy of it at any time.
  */
-export function initProgram(plan: ContainerPlan, stage: string, exitFile: string): HelperProgram {
+export function initProgram(plan: ContainerPlan, opts: InitProgramOptions): HelperProgram {
   const p = new HelperProgram();
   const hostname = new TextEncoder().encode(plan.name.slice(0, 64));
+  for (const file of opts.cgroupProcs) joinCgroup(p, file);
   p.call("create the PID, UTS and IPC namespaces", NR.unshare, [CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC]);
   p.call("set the host name", NR.sethostname, [{ str: plan.name.slice(0, 64) }, hostname.length]);
   p.call("drop the supplementary groups", NR.setgroups, [0, 0]);
-  p.report(REPORT.namespaces, 0);
-  waitForDriver(p, "wait for the driver");
+  if (opts.waitForDriver) {
+    p.report(REPORT.namespaces, 0);
+    waitForDriver(p, "wait for the driver");
+  }
   p.fork((parent) => {
     parent.report(REPORT.pid, { reg: "child" });
-    parent.call("close the descriptors", NR.closeRange, [0, ALL_FDS, 0]);
+    parent.call("close the descriptors", NR.closeRange, [0, CONSOLE_FD - 1, 0]);
+    parent.call("close other descriptors", NR.closeRange, [CONSOLE_FD + 1, ALL_FDS, 0]);
     parent.call("wait for the init", NR.wait4, [{ reg: "child" }, { buf: "status" }, 0, 0]);
     parent.call("open the exit status file", NR.open, [
-      { str: exitFile },
+      { str: opts.exitFile },
       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
       0o600,
     ], { save: "result" });
     parent.call("write the exit status", NR.write, [{ reg: "result" }, { buf: "status" }, 4]);
   });
+  const stage = opts.stage;
   p.call("enter the container's root", NR.chdir, [{ str: stage }]);
   p.call("make it the root", NR.pivotRoot, [{ str: "." }, { str: "." }]);
   p.call("detach the host's root", NR.umount2, [{ str: "." }, MNT_DETACH]);
@@ -104,9 +123,16 @@ export function initProgram(plan: ContainerPlan, stage: string, exitFile: string
   p.call("take the console", NR.ioctl, [0, TIOCSCTTY, 0]);
   p.call("enter the init directory", NR.chdir, [{ str: plan.initDir }]);
   p.call("close the driver's socket on exec", NR.fcntl, [3, F_SETFD, FD_CLOEXEC]);
-  p.call("close other descriptors", NR.closeRange, [4, ALL_FDS, 0]);
+  p.call("close other descriptors", NR.closeRange, [CONSOLE_FD, ALL_FDS, 0]);
   p.exec();
   return p;
+}
+
+/** Moves the program into a cgroup by writing "0" to its `cgroup.procs`. */
+function joinCgroup(p: HelperProgram, file: string): void {
+  p.call(`open ${file}`, NR.open, [{ str: file }, O_WRONLY | O_CLOEXEC, 0], { save: "result" });
+  p.call(`join ${file}`, NR.write, [{ reg: "result" }, { str: "0" }, 1]);
+  p.call(`close ${file}`, NR.close, [{ reg: "result" }]);
 }
 
 /**
@@ -123,11 +149,7 @@ export function enterProgram(
   cgroupProcs: string[],
 ): HelperProgram {
   const p = new HelperProgram();
-  for (const file of cgroupProcs) {
-    p.call(`open ${file}`, NR.open, [{ str: file }, O_WRONLY | O_CLOEXEC, 0], { save: "result" });
-    p.call(`join ${file}`, NR.write, [{ reg: "result" }, { str: "0" }, 1]);
-    p.call(`close ${file}`, NR.close, [{ reg: "result" }]);
-  }
+  for (const file of cgroupProcs) joinCgroup(p, file);
   const order = (["ipc", "uts", "net", "pid", "mnt", "user"] as NamespaceKind[]).filter((k) => kinds.includes(k));
   for (const k of order) {
     p.call(`open the ${k} namespace`, NR.open, [{ str: `/proc/${initPid}/ns/${k}` }, O_CLOEXEC, 0], {

@@ -31,6 +31,7 @@ import {
   unshare,
   writeFd,
 } from "../../src/sys/ns.ts";
+import { setLinkUp } from "../../src/sys/mod.ts";
 import { type ContainerPlan, idMapText } from "./container-plan.ts";
 import { buildContainerTree } from "./container-setup.ts";
 import type { HelperProgram } from "./helper-program.ts";
@@ -49,10 +50,10 @@ export interface LaunchOptions {
   cgroupDirs: [string, string][];
   /**
    * Called once the namespaces exist, with the pid of the process in them
-   * (the init is forked from it after this returns): join the cgroups,
-   * move network devices in.
+   * (the init is forked from it after this returns), to move network
+   * devices in; without it the init starts without waiting.
    */
-  onNamespaces(pid: number): Promise<void>;
+  onNamespaces?(pid: number): Promise<void>;
 }
 
 /** A started container. */
@@ -61,8 +62,6 @@ export interface Launched {
   initPid: number;
   /** The init's parent, which records its exit status. */
   monitorPid: number;
-  /** The console's pseudo-terminal master. */
-  consoleMaster: number;
 }
 
 /**
@@ -107,20 +106,23 @@ function writeIdMaps(pid: number, plan: ContainerPlan): void {
  * caller's to undo.
  */
 export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions): Promise<Launched> {
-  const program = initProgram(plan, opts.stage, opts.exitFile);
+  const program = initProgram(plan, {
+    stage: opts.stage,
+    exitFile: opts.exitFile,
+    cgroupProcs: opts.cgroupDirs.map(([, dir]) => `${dir}/cgroup.procs`),
+    waitForDriver: opts.onNamespaces !== undefined,
+  });
   const image = memoryFile("virtkit-lxc-init", program.build());
   const [sock, theirs] = socketPair();
-  let master = -1;
   let monitorPid = 0;
   let initPid = 0;
   try {
     const tree = enterNewNamespaces(plan.privateNetwork, () => {
       const pty = buildContainerTree(plan, { stage: opts.stage, cgroupDirs: opts.cgroupDirs });
-      master = pty.master;
       try {
         const child = spawn(`/proc/${Deno.pid}/fd/${image}`, plan.argv, {
           argv0: "virtkit-lxc-init",
-          stdio: [pty.slave, pty.slave, pty.slave, theirs],
+          stdio: [pty.slave, pty.slave, pty.slave, theirs, pty.master],
           env: Object.fromEntries(plan.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
         });
         child.on("error", () => {}); // reported through the socket instead
@@ -128,6 +130,7 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
         return child.pid;
       } finally {
         closeFd(pty.slave);
+        closeFd(pty.master);
       }
     });
     closeFd(theirs);
@@ -137,7 +140,7 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
     const go = new Uint8Array([1]);
     await talkToProgram(sock, program, async (tag, value) => {
       if (tag === REPORT.namespaces) {
-        await opts.onNamespaces(monitorPid);
+        await opts.onNamespaces!(monitorPid);
         writeFd(sock, go);
       } else if (tag === REPORT.pid) {
         initPid = Number(value);
@@ -147,7 +150,7 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
       }
     });
     if (!initPid) throw new VirtError("internal-error", "lxc", "the container's init pid was not reported");
-    return { initPid, monitorPid, consoleMaster: master };
+    return { initPid, monitorPid };
   } catch (e) {
     for (const pid of [initPid, monitorPid]) {
       if (pid) {
@@ -156,7 +159,6 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
         } catch { /* already gone */ }
       }
     }
-    if (master >= 0) closeFd(master);
     throw e;
   } finally {
     closeFd(sock);
@@ -177,6 +179,7 @@ function enterNewNamespaces<T>(network: boolean, fn: () => T): T {
   try {
     unshare(CLONE_NEWNS | (network ? CLONE_NEWNET : 0));
     try {
+      if (network) setLinkUp("lo");
       return fn();
     } finally {
       setns(homeMnt, "mnt", "this process");

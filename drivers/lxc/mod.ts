@@ -1,7 +1,9 @@
 /**
- * The LXC driver's folder. For now it holds the converters between
- * lxc-tools container configs and domain XML (`virsh domxml-from-native
- * lxc-tools` and `domxml-to-native lxc-tools`).
+ * The LXC driver's folder: the converters between lxc-tools container
+ * configs and domain XML (`virsh domxml-from-native lxc-tools` and
+ * `domxml-to-native lxc-tools`), exported here, and the driver itself
+ * (`lxc:///system`, `lxc:///embed?root=DIR`; see `docs/lxc-driver.md`),
+ * which `src/connect.ts` loads from `lxc-driver.ts` only when a URI names it.
  * @module
  */
 export {

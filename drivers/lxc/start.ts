@@ -10,18 +10,22 @@
  * files, and the controller.
  * @module
  */
-import { spawn } from "node:child_process";
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING } from "../../src/connect.ts";
-import { createMachineGroup, detectCgroups, type MachineCgroup, openMachineGroup } from "../../src/host/cgroups.ts";
+import {
+  type CgroupLayout,
+  createMachineGroup,
+  detectCgroups,
+  type MachineCgroup,
+  openMachineGroup,
+} from "../../src/host/cgroups.ts";
 import { type PreparedVeth, prepareVethInterface, releaseInterface } from "../../src/net/interfaces.ts";
 import type { NetworkDriver } from "../../src/net/driver.ts";
 import type { ObjectStore, StateLocation } from "../../src/state/mod.ts";
 import { ensureDir } from "../../src/state/mod.ts";
-import { closeFd } from "../../src/sys/libc.ts";
 import { addAddress, addRoute, moveToNetns, renameLink, setLinkUp } from "../../src/sys/mod.ts";
-import { inProcessNamespaces, openPath } from "../../src/sys/ns.ts";
+import { inProcessNamespaces } from "../../src/sys/ns.ts";
 import { planContainer } from "./container-plan.ts";
 import { launchContainer } from "./launch.ts";
 import { type ContainerRuntime, formatStatus, processAlive, processStartTime, STATUS_VERSION } from "./status.ts";
@@ -52,14 +56,20 @@ function lastCapability(): number {
   return Number(Deno.readTextFileSync("/proc/sys/kernel/cap_last_cap").trim());
 }
 
+let layout: Promise<CgroupLayout> | undefined;
+
+/** The host's cgroup layout, read once per process. */
+function cgroupLayout(): Promise<CgroupLayout> {
+  return layout ??= detectCgroups();
+}
+
 /** The container's cgroup, when it still has one. */
 export async function containerGroup(name: string, partition?: string): Promise<MachineCgroup | undefined> {
-  return await openMachineGroup(await detectCgroups(), { name, driver: "lxc", partition });
+  return await openMachineGroup(await cgroupLayout(), { name, driver: "lxc", partition });
 }
 
 /** Renames the guest ends, gives them their addresses and routes, and brings them up (in the container's namespace). */
 function configureGuestInterfaces(def: DomainDef, veths: PreparedVeth[]): void {
-  setLinkUp("lo");
   def.devices.interfaces.forEach((iface, i) => {
     const name = iface.guest?.dev ?? `eth${i}`;
     renameLink(veths[i].guestIfname, name);
@@ -91,22 +101,15 @@ function controllerCommand(args: string[]): [string, string[]] {
 }
 
 /**
- * Starts the controller, detached, with the console master as its standard
- * input and output and its log as standard error.
+ * Starts the controller. It is spawned the quick way (no new session,
+ * no descriptors) and detaches itself: it starts its own session, writes
+ * its own log, and takes the console from the init's parent.
  */
-export function spawnController(ctx: LxcContext, name: string, consoleMaster: number): number {
-  const files = containerFiles(ctx.store, name);
-  const O_WRONLY = 1, O_CREAT = 0o100, O_APPEND = 0o2000;
-  const log = openPath(files.log, O_WRONLY | O_CREAT | O_APPEND, 0o600);
-  try {
-    const [cmd, args] = controllerCommand([JSON.stringify(ctx.location), name]);
-    const child = spawn(cmd, args, { detached: true, stdio: [consoleMaster, consoleMaster, log] });
-    child.on("error", () => {});
-    child.unref();
-    return child.pid ?? 0;
-  } finally {
-    closeFd(log);
-  }
+export function spawnController(ctx: LxcContext, name: string): number {
+  const [cmd, args] = controllerCommand([JSON.stringify(ctx.location), name]);
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+  child.unref();
+  return child.pid;
 }
 
 /** Options of {@link startContainer}. */
@@ -130,32 +133,26 @@ export async function startContainer(
   await Deno.mkdir(files.stage, { recursive: true });
   await Deno.remove(files.exit).catch(() => {});
   const partition = def.resource?.partition;
-  const cg = await createMachineGroup(await detectCgroups(), { name: def.name, driver: "lxc", partition });
+  const cg = await createMachineGroup(await cgroupLayout(), { name: def.name, driver: "lxc", partition });
   const veths: PreparedVeth[] = [];
   try {
     await applyDefinitionLimits(cg, def);
     for (const [index, iface] of def.devices.interfaces.entries()) {
       veths.push(await prepareVethInterface(iface, { domainName: def.name, index, networks: ctx.networks }));
     }
+    const plugNetwork = (pid: number) => {
+      for (const v of veths) moveToNetns(v.guestIfname, pid);
+      inProcessNamespaces(pid, ["net"], () => configureGuestInterfaces(def, veths));
+      return Promise.resolve();
+    };
     const launched = await launchContainer(plan, {
       stage: files.stage,
       exitFile: files.exit,
       cgroupDirs: cg.groups.map((g) => [hierarchyName(g.hierarchy.mount), g.dir]),
-      onNamespaces: async (pid) => {
-        await cg.addProcess(pid);
-        for (const v of veths) moveToNetns(v.guestIfname, pid);
-        if (veths.length || plan.privateNetwork) {
-          inProcessNamespaces(pid, ["net"], () => configureGuestInterfaces(def, veths));
-        }
-      },
+      onNamespaces: veths.length ? plugNetwork : undefined,
     });
-    let controllerPid: number;
-    try {
-      if (opts.paused) await cg.freeze();
-      controllerPid = spawnController(ctx, def.name, launched.consoleMaster);
-    } finally {
-      closeFd(launched.consoleMaster);
-    }
+    if (opts.paused) await cg.freeze();
+    const controllerPid = spawnController(ctx, def.name);
     const runtime: ContainerRuntime = {
       version: STATUS_VERSION,
       id: launched.monitorPid,

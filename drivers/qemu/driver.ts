@@ -63,6 +63,9 @@ const UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
 /** How long `shutdown` and `reboot` wait for the guest to act on the power button. */
 export const GUEST_ACTION_WAIT_MS = 60_000;
 
+/** How often the power button is pressed again while waiting. */
+const REPRESS_MS = 5_000;
+
 /** The guest agent's channel name. */
 const AGENT_CHANNEL = "org.qemu.guest_agent.0";
 
@@ -392,14 +395,22 @@ export class QemuConnection implements DriverConnection {
 
   async shutdownDomain(uuid: string, flags: number): Promise<DomainRef> {
     await this.host.ready();
+    let agent = false;
     const name = await this.#running(uuid, async (rec, live) => {
-      const agent = this.#useAgent(live, flags, "shutdown");
+      agent = this.#useAgent(live, flags, "shutdown");
       if (agent) await this.#agentShutdown(this.#agentSocket(live)!, "powerdown");
       else await this.host.withMonitor(live, (qmp) => qmp.execute("system_powerdown"));
-      await this.host.writeLive(rec.name, live);
       return rec.name;
     });
-    return await this.#waitFor(name, uuid, (rec) => !rec.live);
+    return await this.#waitFor(name, uuid, (rec) => !rec.live, agent ? undefined : this.#pressAgain(uuid));
+  }
+
+  /** Presses the power button again (for a guest that was still booting the first time). */
+  #pressAgain(uuid: string): () => Promise<void> {
+    return () =>
+      this.#running(uuid, async (_rec, live) => {
+        await this.host.withMonitor(live, (qmp) => qmp.execute("system_powerdown"));
+      }).catch(() => {});
   }
 
   async rebootDomain(uuid: string, flags: number): Promise<DomainRef> {
@@ -417,17 +428,32 @@ export class QemuConnection implements DriverConnection {
       await this.host.withMonitor(live, (qmp) => qmp.execute("system_powerdown"));
       return rec.name;
     });
-    return await this.#waitFor(name, uuid, (rec) => !rec.live || rec.live.runtime.id !== startedAt || !rec.live.runtime.fakeReboot);
+    return await this.#waitFor(
+      name,
+      uuid,
+      (rec) => !rec.live || rec.live.runtime.id !== startedAt || !rec.live.runtime.fakeReboot,
+      this.#pressAgain(uuid),
+    );
   }
 
   /**
    * Refreshes the domain until `done` holds or {@link GUEST_ACTION_WAIT_MS}
    * passes (the guest ignoring the power button is not an error, as in libvirt).
    */
-  async #waitFor(name: string, uuid: string, done: (rec: DomainRecord) => boolean): Promise<DomainRef> {
+  async #waitFor(
+    name: string,
+    uuid: string,
+    done: (rec: DomainRecord) => boolean,
+    again?: () => Promise<void>,
+  ): Promise<DomainRef> {
     const deadline = Date.now() + GUEST_ACTION_WAIT_MS;
     let pause = 20;
+    let nextPress = Date.now() + REPRESS_MS;
     while (true) {
+      if (again && Date.now() >= nextPress) {
+        await again();
+        nextPress = Date.now() + REPRESS_MS;
+      }
       const rec = await this.host.refresh(name);
       if (!rec || rec.uuid !== uuid) return { name, uuid, id: -1 };
       if (done(rec) || Date.now() >= deadline) {

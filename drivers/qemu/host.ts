@@ -32,7 +32,7 @@ import {
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
-import { ObjectStore, type StatePaths, withFileLock } from "../../src/state/mod.ts";
+import { ObjectStore, type StateLocation, type StatePaths, withFileLock } from "../../src/state/mod.ts";
 import { QmpClient, type QmpEvent } from "./qmp.ts";
 import { type DomainRuntime, formatStatus, parseStatus } from "./status.ts";
 import { appendLog, killProcess, logLine, processRuns } from "./process.ts";
@@ -83,7 +83,11 @@ export class QemuHost {
   /** Hooks run when the set of listeners changes (the watcher). */
   onListenersChanged?: (count: number) => void;
 
-  constructor(readonly paths: StatePaths) {
+  /**
+   * @param paths the driver's folders
+   * @param location the state location they come from (for cgroup names and the network driver)
+   */
+  constructor(readonly paths: StatePaths, readonly location: StateLocation) {
     this.store = new ObjectStore(paths, "domains", { domain: "qemu" });
   }
 

@@ -28,10 +28,11 @@ import { autostartDomains } from "./autostart.ts";
 const hosts = new Map<string, { host: QemuHost; watcher: Watcher }>();
 
 function acquire(uri: ConnectUri): { host: QemuHost; watcher: Watcher } {
-  const paths = statePaths("qemu", stateLocation(uri));
+  const location = stateLocation(uri);
+  const paths = statePaths("qemu", location);
   let entry = hosts.get(paths.statusDir);
   if (!entry) {
-    const host = new QemuHost(paths);
+    const host = new QemuHost(paths, location);
     const watcher = new Watcher(host);
     host.onListenersChanged = (n) => void (n > 0 ? watcher.start() : watcher.stop());
     entry = { host, watcher };

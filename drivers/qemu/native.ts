@@ -34,7 +34,7 @@ export async function domainXmlToArgv(host: QemuHost, xml: string): Promise<stri
     caps,
     paths: { monitor: `${dir}/monitor.sock`, channelDir: `${dir}/channel`, pidfile: `${dir}/qemu.pid`, home: dir },
     graphics,
-    interfaces: prepareInterfaces(def).hosts,
+    interfaces: (await prepareInterfaces(def, { dryRun: true })).hosts,
   });
   const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
   return [...env, ...[cmd.binary, ...cmd.args].map(shellQuote)].join(" ") + "\n";

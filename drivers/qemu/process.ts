@@ -197,7 +197,16 @@ export async function logTail(path: string, lines = LOG_TAIL_LINES): Promise<str
 /** What libvirt writes before starting QEMU: a timestamp, the environment and the command line. */
 function logHeader(cmd: QemuCommand): string {
   const quote = (s: string) => (/^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
-  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
-  const parts = [...env, ...[cmd.binary, ...cmd.args, "-daemonize"].map(quote)];
-  return logLine(`starting up virtkit, kernel ${Deno.osRelease()}`) + parts.join(" \\\n") + "\n";
+  const lines = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
+  lines.push(quote(cmd.binary));
+  const args = [...cmd.args, "-daemonize"];
+  for (let i = 0; i < args.length; i++) {
+    // An option and its value on one line, as libvirt writes them.
+    const value = args[i + 1];
+    if (args[i].startsWith("-") && value !== undefined && !value.startsWith("-")) {
+      lines.push(`${quote(args[i])} ${quote(value)}`);
+      i++;
+    } else lines.push(quote(args[i]));
+  }
+  return logLine(`starting up virtkit, kernel ${Deno.osRelease()}`) + lines.join(" \\\n") + "\n";
 }

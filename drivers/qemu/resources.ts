@@ -6,6 +6,10 @@
  */
 import { VirtError } from "../../src/errors.ts";
 import type { DomainDef } from "../../src/conf/domain/def.ts";
+import type { StateLocation } from "../../src/state/mod.ts";
+import type { NetworkDriver } from "../../src/net/driver.ts";
+import { prepareInterface, releaseInterface } from "../../src/net/interfaces.ts";
+import { createMachineGroup, detectCgroups, machineName, openMachineGroup } from "../../src/host/cgroups.ts";
 import type { QemuNetHost } from "./argv.ts";
 import type { DomainRuntime, PreparedNic } from "./status.ts";
 
@@ -15,6 +19,8 @@ const VNC_PORT_MAX = 65535;
 
 /** Interface types QEMU handles without anything on the host side. */
 const SELF_CONTAINED_NICS = new Set(["user", "server", "client", "mcast", "udp"]);
+/** Interface types that get a TAP device on the host. */
+const TAP_NICS = new Set(["network", "bridge", "ethernet"]);
 
 /**
  * Ports for `autoport='yes'` VNC servers (and websockets asked for with
@@ -99,29 +105,119 @@ export async function prepareNvram(def: DomainDef): Promise<void> {
 
 /**
  * The host side of each `<interface>`: nothing for the types QEMU handles
- * itself (`user`, sockets); a TAP device for `network`, `bridge` and
- * `ethernet` (not available yet: they are refused, naming the element).
+ * itself (`user`, sockets); a TAP device attached to its bridge for
+ * `network`, `bridge` and `ethernet` (QEMU opens it by name: Deno cannot
+ * hand a child process extra file descriptors). The live definition gets
+ * the device name as `<target dev>`. With `dryRun` nothing is created and
+ * the names are only predicted (for `domxml-to-native`).
  *
  * @returns the per-interface argument for `buildQemuArgv` and what to release later
+ * @throws VirtError naming the interface; devices made before the failure are removed
  */
-export function prepareInterfaces(def: DomainDef): { hosts: QemuNetHost[]; nics: PreparedNic[] } {
+export async function prepareInterfaces(
+  def: DomainDef,
+  opts: { networks?: NetworkDriver; dryRun?: boolean } = {},
+): Promise<{ hosts: QemuNetHost[]; nics: PreparedNic[] }> {
   const hosts: QemuNetHost[] = [];
-  def.devices.interfaces.forEach((n, i) => {
-    const type = n.source.type;
-    if (SELF_CONTAINED_NICS.has(type)) {
-      hosts.push({});
-      return;
+  const nics: PreparedNic[] = [];
+  try {
+    for (const [i, n] of def.devices.interfaces.entries()) {
+      const type = n.source.type;
+      if (SELF_CONTAINED_NICS.has(type)) {
+        hosts.push({});
+        continue;
+      }
+      if (!TAP_NICS.has(type)) {
+        throw new VirtError(
+          "config-unsupported",
+          "qemu",
+          `<interface type='${type}'> (#${i + 1}): not supported by the QEMU driver`,
+        );
+      }
+      if (opts.dryRun) {
+        hosts.push({ ifname: n.targetDev ?? `vnet${i}` });
+        continue;
+      }
+      const prepared = await prepareInterface(n, {
+        domainName: def.name,
+        index: i,
+        networks: opts.networks,
+      });
+      nics.push({ index: i, ifname: prepared.ifname, release: { ifname: prepared.ifname, keep: prepared.keep } });
+      n.targetDev = prepared.ifname;
+      hosts.push({ ifname: prepared.ifname });
     }
-    throw new VirtError(
-      "config-unsupported",
-      "qemu",
-      `<interface type='${type}'> (#${i + 1}): the QEMU driver supports only user-mode and socket interfaces until host networking (TAP devices) is available`,
-    );
-  });
-  return { hosts, nics: [] };
+  } catch (e) {
+    await releaseNics(nics);
+    throw e;
+  }
+  return { hosts, nics };
 }
 
-/** Releases what {@link prepareInterfaces} and the cgroup placement set up. */
+async function releaseNics(nics: PreparedNic[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const nic of nics) {
+    try {
+      await releaseInterface(nic.release as { ifname: string; keep?: boolean });
+    } catch (e) {
+      errors.push(`${nic.ifname}: ${(e as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+/** Which cgroup a guest was placed in, kept in its runtime record to find it again. */
+export interface CgroupPlacement {
+  name: string;
+  partition?: string;
+}
+
+/**
+ * Puts the QEMU process in the guest's cgroup (`/machine/qemu-ID-NAME.libvirt-qemu`,
+ * libvirt's layout, v1 and v2) and applies `<memtune>` and `<cputune>` limits.
+ * Only a privileged driver uses cgroups, as in libvirt.
+ */
+export async function placeInCgroup(
+  def: DomainDef,
+  id: number,
+  pid: number,
+  location: StateLocation,
+): Promise<CgroupPlacement | undefined> {
+  if (Deno.uid() !== 0) return undefined;
+  const layout = await detectCgroups();
+  if (layout.mode === "none") return undefined;
+  const name = machineName("qemu", id, def.name, location.mode === "embed" ? { embedRoot: location.root } : {});
+  const placement: CgroupPlacement = { name, partition: def.resource?.partition };
+  const cg = await createMachineGroup(layout, { name, driver: "qemu", partition: placement.partition });
+  try {
+    await cg.addProcess(pid);
+    const mt = def.memtune;
+    if (mt && (mt.hardLimit !== undefined || mt.softLimit !== undefined || mt.swapHardLimit !== undefined)) {
+      await cg.setMemory({ hardLimitKiB: mt.hardLimit, softLimitKiB: mt.softLimit, swapHardLimitKiB: mt.swapHardLimit });
+    }
+    const ct = def.cputune;
+    if (ct && (ct.shares !== undefined || ct.period !== undefined || ct.quota !== undefined)) {
+      await cg.setCpu({ shares: ct.shares, period: ct.period, quota: ct.quota });
+    }
+  } catch (e) {
+    await cg.remove().catch(() => {});
+    throw e;
+  }
+  return placement;
+}
+
+/** Releases what {@link prepareInterfaces} and {@link placeInCgroup} set up. */
 export async function releaseHostResources(rt: DomainRuntime): Promise<void> {
-  await Promise.resolve(rt.nics.length);
+  const errors = await releaseNics(rt.nics);
+  const placement = rt.cgroup as CgroupPlacement | undefined;
+  if (placement) {
+    try {
+      const layout = await detectCgroups();
+      const cg = await openMachineGroup(layout, { name: placement.name, driver: "qemu", partition: placement.partition });
+      await cg?.remove();
+    } catch (e) {
+      errors.push(`cgroup ${placement.name}: ${(e as Error).message}`);
+    }
+  }
+  if (errors.length) throw new VirtError("operation-failed", "qemu", `cannot release host resources: ${errors.join("; ")}`);
 }

@@ -18,7 +18,15 @@ import { canonicalMachine, probeQemuCaps, type QemuCaps, resolveEmulator, valida
 import type { QmpClient } from "./qmp.ts";
 import type { DomainRecord, LiveDomain, QemuHost } from "./host.ts";
 import { appendLog, killProcess, launchQemu, logLine } from "./process.ts";
-import { allocateGraphicsPorts, graphicsPorts, prepareInterfaces, prepareNvram } from "./resources.ts";
+import { networkDriverFor } from "../../src/net/driver.ts";
+import {
+  allocateGraphicsPorts,
+  graphicsPorts,
+  placeInCgroup,
+  prepareInterfaces,
+  prepareNvram,
+  releaseHostResources,
+} from "./resources.ts";
 import { type DomainRuntime, STATUS_VERSION } from "./status.ts";
 import { PAUSED, RUNNING } from "./states.ts";
 
@@ -127,7 +135,6 @@ export async function startLocked(
   const caps = await completeDefinition(host, def);
   validateDomainForEmulator(def, caps);
   checkLifecycleActions(def);
-  const net = prepareInterfaces(def);
   await ensureDir(host.driverDir, 0o700);
   const statusDir = host.paths.statusDir;
 
@@ -159,8 +166,10 @@ export async function startLocked(
     const pidfile = `${dir}/qemu.pid`;
     const log = `${statusDir}/${rec.name}.log`;
     let cmd: QemuCommand;
+    let net: Awaited<ReturnType<typeof prepareInterfaces>> | undefined;
     try {
       await prepareNvram(def);
+      net = await prepareInterfaces(def, { networks: networkDriverFor(host.location) });
       cmd = buildQemuArgv(def, {
         caps,
         paths: { monitor, channelDir: `${dir}/channel`, pidfile, home: dir },
@@ -175,6 +184,7 @@ export async function startLocked(
       );
       if (def.devices.channels.length) await ensureDir(`${dir}/channel`, 0o700);
     } catch (e) {
+      if (net) await releaseHostResources({ nics: net.nics } as DomainRuntime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw e;
     }
@@ -183,6 +193,7 @@ export async function startLocked(
     try {
       pid = await launchQemu(cmd, { log, pidfile });
     } catch (e) {
+      await releaseHostResources({ nics: net.nics } as DomainRuntime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw e;
     }
@@ -202,6 +213,7 @@ export async function startLocked(
     };
     const live: LiveDomain = { runtime, def };
     try {
+      runtime.cgroup = await placeInCgroup(def, id, pid, host.location);
       await host.withMonitor(live, async (qmp) => {
         await readPtys(qmp, def);
         await applyRuntimeSettings(qmp, def);
@@ -217,6 +229,7 @@ export async function startLocked(
       await host.writeLive(rec.name, live);
     } catch (e) {
       await killProcess(pid, cmd.binary).catch(() => {});
+      await releaseHostResources(runtime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await host.store.removeStatus(rec.name).catch(() => {});
       await appendLog(log, logLine(`start failed: ${(e as Error).message}`)).catch(() => {});

@@ -9,12 +9,15 @@ import type {
   DomainSummary,
   DriverConnection,
   DriverDomainEvent,
+  DriverServices,
   LookupKey,
+  NetworkDHCPLease,
   NetworkRef,
   NetworkSummary,
   NodeInfo,
 } from "../../src/connect.ts";
 import { subscribeEvents } from "./events.ts";
+import { remoteServices } from "./services.ts";
 import type { HttpTransport } from "./transport.ts";
 
 /** What `GET /v1/host` answers. */
@@ -35,6 +38,8 @@ function ref(s: DomainRef): DomainRef {
 export class RemoteConnection implements DriverConnection {
   readonly #http: HttpTransport;
   readonly #unsubscribers = new Set<() => void>();
+  /** Secrets, node devices and host statistics, as the server's driver has them. */
+  readonly services: DriverServices;
 
   /**
    * @param uri the remote URI as the client gave it
@@ -43,6 +48,7 @@ export class RemoteConnection implements DriverConnection {
    */
   constructor(readonly uri: string, readonly type: string, http: HttpTransport) {
     this.#http = http;
+    this.services = remoteServices(http);
   }
 
   #dom(uuid: string, what = ""): string {
@@ -228,6 +234,126 @@ export class RemoteConnection implements DriverConnection {
     return (await this.#http.json<{ bridge: string }>("GET", this.#net(uuid, "/bridge"), {
       query: { by: "uuid" },
     })).bridge;
+  }
+
+  async defineNetwork(xml: string, flags: number): Promise<NetworkRef> {
+    return await this.#http.json("POST", "/v1/networks", {
+      query: { flags },
+      body: xml,
+      type: XML,
+    });
+  }
+
+  async createNetwork(xml: string, flags: number): Promise<NetworkRef> {
+    return await this.#http.json("POST", "/v1/networks", {
+      query: { flags, start: true },
+      body: xml,
+      type: XML,
+    });
+  }
+
+  async #netAction(uuid: string, action: string): Promise<void> {
+    await this.#http.json("POST", this.#net(uuid, `/${action}`), { query: { by: "uuid" } });
+  }
+
+  startNetwork(uuid: string): Promise<void> {
+    return this.#netAction(uuid, "start");
+  }
+
+  destroyNetwork(uuid: string): Promise<void> {
+    return this.#netAction(uuid, "destroy");
+  }
+
+  undefineNetwork(uuid: string): Promise<void> {
+    return this.#netAction(uuid, "undefine");
+  }
+
+  async networkSetAutostart(uuid: string, on: boolean): Promise<void> {
+    await this.#http.json("PUT", this.#net(uuid, "/autostart"), {
+      query: { by: "uuid" },
+      body: JSON.stringify({ autostart: on }),
+      type: "application/json",
+    });
+  }
+
+  networkDHCPLeases(
+    uuid: string,
+    mac: string | undefined,
+    flags: number,
+  ): Promise<NetworkDHCPLease[]> {
+    return this.#http.json("GET", this.#net(uuid, "/dhcp-leases"), {
+      query: { by: "uuid", mac, flags },
+    });
+  }
+
+  async updateNetwork(
+    uuid: string,
+    command: number,
+    section: number,
+    parentIndex: number,
+    xml: string,
+    flags: number,
+  ): Promise<void> {
+    await this.#http.json("POST", this.#net(uuid, "/update"), {
+      query: { by: "uuid" },
+      body: JSON.stringify({ command, section, parentIndex, xml, flags }),
+      type: "application/json",
+    });
+  }
+
+  async resetDomain(uuid: string, flags: number): Promise<void> {
+    await this.#action(uuid, "reset", flags);
+  }
+
+  async domainMonitorCommand(uuid: string, command: string, hmp: boolean): Promise<string> {
+    return (await this.#http.json<{ reply: string }>("POST", this.#dom(uuid, "/monitor-command"), {
+      query: { by: "uuid" },
+      body: JSON.stringify({ command, hmp }),
+      type: "application/json",
+    })).reply;
+  }
+
+  async domainScreenshot(
+    uuid: string,
+    screen: number,
+  ): Promise<{ mime: string; data: Uint8Array }> {
+    const res = await this.#http.send("GET", this.#dom(uuid, "/screenshot"), {
+      query: { by: "uuid", screen },
+    });
+    const mime = res.headers.get("content-type") ?? "application/octet-stream";
+    return { mime, data: new Uint8Array(await res.arrayBuffer()) };
+  }
+
+  async #stats(
+    uuid: string,
+    what: string,
+    query: Record<string, string>,
+  ): Promise<[string, number][]> {
+    return Object.entries(
+      await this.#http.json<Record<string, number>>("GET", this.#dom(uuid, what), {
+        query: { by: "uuid", ...query },
+      }),
+    );
+  }
+
+  domainBlockStats(uuid: string, disk: string): Promise<[string, number][]> {
+    return this.#stats(uuid, "/block-stats", { disk });
+  }
+
+  domainInterfaceStats(uuid: string, iface: string): Promise<[string, number][]> {
+    return this.#stats(uuid, "/interface-stats", { iface });
+  }
+
+  domainStats(uuid: string, groups: number): Promise<[string, number | string][]> {
+    return this.#http.json("GET", this.#dom(uuid, "/stats"), { query: { by: "uuid", groups } });
+  }
+
+  domainXMLToNative(format: string, xml: string): Promise<string> {
+    return this.#http.text("POST", "/v1/xml-to-native", {
+      query: { format },
+      body: xml,
+      type: XML,
+    });
   }
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {

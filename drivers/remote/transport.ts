@@ -153,7 +153,7 @@ export async function endpointFor(uri: ConnectUri): Promise<Endpoint> {
   }
 }
 
-/** Query parameters of a request; undefined values are left out. */
+/** Query parameters of a request; undefined and false values, and zero flags, are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /** Requests to one server endpoint. */
@@ -163,8 +163,8 @@ export class HttpTransport {
   /** The URL of an API path (`/v1/domains`) with a query. */
   url(path: string, query?: Query): string {
     let url = this.endpoint.origin + this.endpoint.prefix + path;
-    const q = Object.entries(query ?? {}).filter(([, v]) =>
-      v !== undefined && v !== 0 && v !== false
+    const q = Object.entries(query ?? {}).filter(([k, v]) =>
+      v !== undefined && v !== false && !(k === "flags" && v === 0)
     );
     if (q.length) {
       url += "?" +

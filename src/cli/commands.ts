@@ -59,7 +59,8 @@ type Module =
   | "network-admin"
   | "secret"
   | "nodedev"
-  | "node";
+  | "node"
+  | "qemu";
 
 /** Imports a handler module (`./NAME.ts`) when its first command runs. */
 function loadModule(m: Module): Promise<Record<string, unknown>> {
@@ -74,7 +75,9 @@ const MODIFYING = new Set([
   "destroy",
   "edit",
   "import-vmx",
+  "qemu-monitor-command",
   "reboot",
+  "reset",
   "resume",
   "shutdown",
   "start",
@@ -348,7 +351,129 @@ export const COMMANDS: readonly CommandSpec[] = [
     { json: true },
   ),
 
+  cmd(
+    "console",
+    "domain",
+    "qemu",
+    "consoleCmd",
+    "connect to the guest's serial console",
+    "Attaches the terminal to a running domain's console (or the device named by --devname) until Ctrl-].",
+    [
+      domain,
+      str("devname", "the console, serial or parallel device (its alias)"),
+      flag("force", "take the console over from another session"),
+      flag("safe", "only connect if the console can be used safely"),
+    ],
+  ),
+  cmd(
+    "domdisplay",
+    "domain",
+    "qemu",
+    "domdisplay",
+    "print the URI of the graphical display",
+    "Prints a URI for connecting to a running domain's graphical display.",
+    [
+      domain,
+      flag("include-password", "include the password in the URI"),
+      str("type", "only displays of this type (vnc)"),
+      flag("all", "print every display, not only the first"),
+    ],
+    { json: true },
+  ),
+  cmd(
+    "qemu-monitor-command",
+    "domain",
+    "qemu",
+    "qemuMonitorCommand",
+    "send a command to the QEMU monitor",
+    "Passes a QMP command (JSON) to a running domain's QEMU monitor, or a human monitor command with --hmp; prints the reply.",
+    [
+      domain,
+      { name: "cmd", type: "string", required: true, positional: true, help: "the command (quote it as one word)" },
+      flag("hmp", "the command is a human monitor command"),
+      flag("pretty", "pretty-print the JSON reply"),
+      flag("return-value", "print only the reply's return value"),
+    ],
+  ),
+  cmd(
+    "reset",
+    "domain",
+    "qemu",
+    "reset",
+    "reset a domain",
+    "Resets a running domain at once, as its reset button would, without shutting the guest down.",
+    [domain],
+  ),
+  cmd(
+    "screenshot",
+    "domain",
+    "qemu",
+    "screenshot",
+    "save a screenshot of a domain's screen",
+    "Saves the current screen of a running domain to a file (DOMAIN-DATE.ppm by default).",
+    [
+      domain,
+      { name: "file", type: "string", positional: true, help: "where to save the image", complete: "file" },
+      { name: "screen", type: "int", help: "which screen (0 is the first)" },
+    ],
+  ),
+  cmd(
+    "vncdisplay",
+    "domain",
+    "qemu",
+    "vncdisplay",
+    "print the VNC display of a domain",
+    "Prints the address and display number of a running domain's VNC server.",
+    [domain],
+    { json: true },
+  ),
+
   // Domain monitoring
+  cmd(
+    "domblkstat",
+    "monitor",
+    "qemu",
+    "domblkstat",
+    "show the I/O counters of a disk",
+    "Shows the read, write and flush counters of a running domain's disk (target name or source path).",
+    [
+      domain,
+      { name: "device", type: "string", required: true, positional: true, help: "the disk's target or source path" },
+      flag("human", "print the counters in a wider, aligned layout"),
+    ],
+    { json: true },
+  ),
+  cmd(
+    "domifstat",
+    "monitor",
+    "qemu",
+    "domifstat",
+    "show the traffic counters of an interface",
+    "Shows the packets and bytes a running domain's interface (target device or MAC) received and sent.",
+    [
+      domain,
+      { name: "interface", type: "string", required: true, positional: true, help: "the interface's target device or MAC" },
+    ],
+    { json: true },
+  ),
+  cmd(
+    "domstats",
+    "monitor",
+    "qemu",
+    "domstats",
+    "show statistics of domains",
+    "Shows the state, CPU, balloon, vCPU, interface and block statistics of a domain, or of every running domain.",
+    [
+      { ...domain, required: false },
+      flag("state", "the state and its reason"),
+      flag("cpu-total", "the total CPU time"),
+      flag("balloon", "the balloon size and guest memory statistics"),
+      flag("vcpu", "per-vCPU statistics"),
+      flag("interface", "per-interface statistics"),
+      flag("block", "per-disk statistics"),
+    ],
+    { json: true },
+  ),
   cmd(
     "dominfo",
     "monitor",
@@ -912,7 +1037,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     "output a secret value",
     "Prints a secret's value in base64, or raw with --plain; private secrets are refused.",
     [secret, flag("plain", "get value without converting to base64")],
-    { json: true },
+    // libvirt refuses secret values to read-only connections.
+    { json: true, modifies: true },
   ),
 
   // The shell itself

@@ -130,7 +130,7 @@ export function parseOptions(spec: CommandSpec, words: string[]): ParsedCommand 
       }
       continue;
     }
-    const o = spec.opts.find((x) => x.positional && !values.has(x.name));
+    const o = spec.opts.find((x) => x.positional && (x.repeat || !values.has(x.name)));
     if (!o) throw new CliError(`unexpected data '${w}'`);
     set(o, w);
   }

@@ -10,7 +10,6 @@ import {
   type DomainCapsQuery,
   type DriverNodeDevices,
   type DriverSecrets,
-  type DriverServices,
   type NodeDeviceSummary,
   SECRET_USAGE_NAMES,
   type SecretKey,
@@ -33,11 +32,9 @@ import { type HostRoots, hostRoots } from "./sysfs.ts";
 import type { HostServicesOptions } from "./services.ts";
 import {
   capNames,
-  type DetachOptions,
   detachPciDevice,
   listNodeDevices,
   lookupNodeDevice,
-  type MdevctlOptions,
   mdevDefine,
   mdevSetAutostart,
   mdevStart,

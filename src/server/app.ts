@@ -19,6 +19,8 @@ import { DOMAIN_ROUTES } from "./routes/domains.ts";
 import { EVENT_ROUTES } from "./routes/events.ts";
 import { HOST_ROUTES } from "./routes/host.ts";
 import { NETWORK_ROUTES } from "./routes/networks.ts";
+import { NODEDEV_ROUTES } from "./routes/nodedevs.ts";
+import { SECRET_ROUTES } from "./routes/secrets.ts";
 
 /** What the app needs to serve requests. */
 export interface AppOptions {
@@ -57,6 +59,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...HOST_ROUTES,
   ...DOMAIN_ROUTES,
   ...NETWORK_ROUTES,
+  ...SECRET_ROUTES,
+  ...NODEDEV_ROUTES,
   ...EVENT_ROUTES,
   OPENAPI_ROUTE,
 ];

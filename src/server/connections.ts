@@ -37,11 +37,18 @@ export function splitApiPath(path: string): { prefix: string; api: string } {
   return { prefix: path.slice(0, i), api: path.slice(i) };
 }
 
+/** The driver and path a prefix names: `/qemu/system` is `qemu` and `/system`. */
+function prefixParts(prefix: string): { driver: string; path: string } {
+  const slash = prefix.indexOf("/", 1);
+  return {
+    driver: slash === -1 ? prefix.slice(1) : prefix.slice(1, slash),
+    path: slash === -1 ? "/" : prefix.slice(slash),
+  };
+}
+
 /** The local URI a path prefix names: `/qemu/system` is `qemu:///system`. */
 export function prefixUri(prefix: string): string {
-  const slash = prefix.indexOf("/", 1);
-  const driver = slash === -1 ? prefix.slice(1) : prefix.slice(1, slash);
-  const path = slash === -1 ? "/" : prefix.slice(slash);
+  const { driver, path } = prefixParts(prefix);
   return `${driver}://${path}`;
 }
 
@@ -50,8 +57,8 @@ export function requestUri(prefix: string, header: string | null): string | unde
   if (header) {
     if (prefix) {
       const a = parseUri(header);
-      const b = parseUri(prefixUri(prefix));
-      if (a.driver !== b.driver || a.path !== b.path) {
+      const b = prefixParts(prefix);
+      if (a.driver !== b.driver.toLowerCase() || a.path !== b.path) {
         throw new HttpError(
           400,
           "invalid-arg",

@@ -75,6 +75,26 @@ const SCHEMAS: Record<string, Schema> = {
     autostart: bool,
   }),
   Bridge: obj({ bridge: str }),
+  SecretSummary: obj({
+    uuid: { type: "string", format: "uuid" },
+    usageType: {
+      type: "integer",
+      description: "VIR_SECRET_USAGE_TYPE_* (0 none, 1 volume, 2 ceph ...)",
+    },
+    usageID: str,
+    ephemeral: bool,
+    private: bool,
+  }, ["usageID"]),
+  SecretValue: obj({ value: { type: "string", contentEncoding: "base64" } }),
+  NodeDeviceSummary: obj({
+    name: str,
+    parent: str,
+    caps: { type: "array", items: str },
+    active: bool,
+    persistent: bool,
+    autostart: bool,
+  }, ["parent", "autostart"]),
+  NodeDeviceName: obj({ name: str }),
   NetworkRef: obj({ name: str, uuid: { type: "string", format: "uuid" } }),
   NetworkUpdate: obj({
     command: { type: "integer", description: "VIR_NETWORK_UPDATE_COMMAND_*" },

@@ -27,6 +27,8 @@ const SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   ioctlPtr: { name: "ioctl", parameters: ["i32", "u64", "buffer"], result: "i32" },
   syscall1: { name: "syscall", parameters: ["i64", "i64", "i64"], result: "i64" },
+  syscall3: { name: "syscall", parameters: ["i64", "i64", "i64", "i64"], result: "i64" },
+  setsid: { parameters: [], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
 } as const;
 
@@ -251,9 +253,31 @@ export function pidfdOpen(pid: number): number {
   return check(c().syscall1(SYS_PIDFD_OPEN, BigInt(pid), 0n), "open process", String(pid));
 }
 
+const SYS_PIDFD_GETFD = 438n;
+
+/**
+ * Copies descriptor `fd` of another process into this one
+ * (`pidfd_getfd(2)`, close-on-exec); needs the right to trace it.
+ */
+export function takeDescriptor(pid: number, fd: number): number {
+  const pidfd = pidfdOpen(pid);
+  try {
+    const r = Number(c().syscall3(SYS_PIDFD_GETFD, BigInt(pidfd), BigInt(fd), 0n));
+    if (r < 0) throw sysError("copy descriptor of process", `${pid}:${fd}`, errno());
+    return r;
+  } finally {
+    closeFd(pidfd);
+  }
+}
+
 /** Whether a descriptor is a terminal. */
 export function isTerminal(fd: number): boolean {
   return c().isatty(fd) === 1;
+}
+
+/** Starts a new session with this process as its leader (`setsid(2)`): no controlling terminal, no inherited process group. */
+export function newSession(): void {
+  check(c().setsid(), "start", "a new session");
 }
 
 export { closeFd };

@@ -267,6 +267,7 @@ Deno.test("completion: scripts and candidates", async () => {
   assertEquals(await completions("virtkit -c test:///default list; net-info d"), ["default"]);
   assertEquals(await completions("virtkit help dom"), [
     "domain",
+    "domcapabilities",
     "domid",
     "dominfo",
     "dommemstat",

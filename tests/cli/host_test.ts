@@ -148,13 +148,13 @@ Deno.test("nodememstats and nodecpustats on this host", async () => {
     assertEquals(r.code, 0, r.stderr);
     assertMatch(
       r.stdout,
-      /^total  : {1,20}\d+ KiB\nfree   : +\d+ KiB\nbuffers: +\d+ KiB\ncached : +\d+ KiB\n\n$/,
+      /^total {2}: {1,20}\d+ KiB\nfree {3}: +\d+ KiB\nbuffers: +\d+ KiB\ncached : +\d+ KiB\n\n$/,
     );
     const memTotal = /^MemTotal:\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/meminfo"))![1];
     assertEquals(r.stdout.split("\n")[0], `total  : ${memTotal.padStart(20)} KiB`);
     if (exists("/sys/devices/system/node/node0/meminfo")) {
       r = await cli(["-c", uri, "nodememstats", "--cell", "0"]);
-      assertMatch(r.stdout, /^total  : +\d+ KiB\nfree   : +\d+ KiB\n\n$/);
+      assertMatch(r.stdout, /^total {2}: +\d+ KiB\nfree {3}: +\d+ KiB\n\n$/);
     }
     r = await cli(["-c", uri, "nodememstats", "--cell", "4096"]);
     assertEquals(r.code, 1);
@@ -213,7 +213,7 @@ Deno.test({
       assertEquals(r.code, 0, r.stderr);
       assertMatch(
         r.stdout,
-        /^<domainCapabilities>\n  <path>[^<]+<\/path>\n  <domain>qemu<\/domain>\n/,
+        /^<domainCapabilities>\n {2}<path>[^<]+<\/path>\n {2}<domain>qemu<\/domain>\n/,
       );
       assert(r.stdout.endsWith("</domainCapabilities>\n\n\n"), "virsh's trailing newlines");
       await assertValid("domaincaps.rng", new Map([["domcaps", r.stdout]]));

@@ -109,11 +109,18 @@ Deno.test("secret CLI: define, list, dumpxml, set-value three ways, get-value, u
     r = await cli(["-c", uri, "secret-get-value", UUID]);
     assertEquals(r.stdout, `${btoa("s3cret")}\n\n`);
 
+    // A read-only connection gets no value, as with libvirt.
+    r = await cli(["-r", "-c", uri, "secret-get-value", UUID]);
+    assertEquals([r.code, r.stdout], [1, "\n"]);
+    assertMatch(r.stderr, /read-only access prevents 'secret-get-value'/);
+
     // Looked up by usage (virtkit extension) and through a QEMU connection to the same root.
     r = await cli(["-c", uri, "secret-get-value", "ceph:client.admin"]);
     assertEquals(r.stdout, `${btoa("s3cret")}\n\n`);
-    r = await cli(["-c", `qemu:///embed?root=${dir}/root`, "secret-list"]);
-    assertMatch(r.stdout, new RegExp(` ${UUID}   ceph client\\.admin\n`));
+    for (const driver of ["qemu", "lxc"]) {
+      r = await cli(["-c", `${driver}:///embed?root=${dir}/root`, "secret-list"]);
+      assertMatch(r.stdout, new RegExp(` ${UUID}   ceph client\\.admin\n`), driver);
+    }
 
     // The value is on disk only encrypted.
     for (const f of await filesUnder(`${dir}/root`)) {

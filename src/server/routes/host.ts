@@ -3,7 +3,14 @@
  * facts, and its capabilities XML.
  * @module
  */
-import { jsonResponse, type RouteSpec, xmlResponse } from "../route.ts";
+import {
+  FLAGS_QUERY,
+  flagsParam,
+  intParam,
+  jsonResponse,
+  type RouteSpec,
+  xmlResponse,
+} from "../route.ts";
 
 /** Every connection and host route. */
 export const HOST_ROUTES: RouteSpec[] = [
@@ -60,5 +67,64 @@ export const HOST_ROUTES: RouteSpec[] = [
     tag: "host",
     response: { status: 200, type: "xml", description: "the capabilities" },
     handler: async (ctx) => xmlResponse(await (await ctx.conn()).getCapabilities()),
+  },
+  {
+    method: "GET",
+    path: "/v1/host/domain-capabilities",
+    operationId: "getDomainCapabilities",
+    summary: "the domain capabilities XML of an emulator",
+    tag: "host",
+    query: [
+      { name: "emulatorbin", type: "string", description: "the emulator binary" },
+      { name: "arch", type: "string", description: "the guest architecture" },
+      { name: "machine", type: "string", description: "the machine type" },
+      { name: "virttype", type: "string", description: "kvm, qemu ..." },
+      FLAGS_QUERY,
+    ],
+    response: { status: 200, type: "xml", description: "the domain capabilities" },
+    handler: async (ctx) => {
+      const flags = flagsParam(ctx);
+      const q = (n: string) => ctx.query(n);
+      return xmlResponse(
+        await (await ctx.conn()).getDomainCapabilities(
+          q("emulatorbin"),
+          q("arch"),
+          q("machine"),
+          q("virttype"),
+          flags,
+        ),
+      );
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/host/memory-stats",
+    operationId: "getHostMemoryStats",
+    summary: "host memory statistics in KiB",
+    tag: "host",
+    query: [{
+      name: "cell",
+      type: "integer",
+      description: "a NUMA cell; -1 (default) for the host",
+    }],
+    response: { status: 200, type: "json", schema: "Stats", description: "total, free ..." },
+    handler: async (ctx) =>
+      jsonResponse(await (await ctx.conn()).getMemoryStats(intParam(ctx, "cell", -1))),
+  },
+  {
+    method: "GET",
+    path: "/v1/host/cpu-stats",
+    operationId: "getHostCpuStats",
+    summary: "host CPU times in nanoseconds",
+    tag: "host",
+    query: [{ name: "cpu", type: "integer", description: "one CPU; -1 (default) for all" }],
+    response: {
+      status: 200,
+      type: "json",
+      schema: "Stats",
+      description: "kernel, user, idle, iowait",
+    },
+    handler: async (ctx) =>
+      jsonResponse(await (await ctx.conn()).getCPUStats(intParam(ctx, "cpu", -1))),
   },
 ];

@@ -132,7 +132,7 @@ export const NETWORK_ROUTES: RouteSpec[] = [
       const start = boolParam(ctx, "start");
       const xml = await ctx.body();
       const conn = await ctx.conn();
-            const net = await lockNetwork(
+      const net = await lockNetwork(
         ctx,
         documentName(xml) ?? "",
         () =>
