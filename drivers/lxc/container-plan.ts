@@ -195,7 +195,10 @@ export function capabilitiesToDrop(def: DomainDef, lastCap: number): number[] {
 /** Dropping CAP_SETPCAP ends the right to drop more, so it goes last. */
 function dropOrder(caps: number[]): number[] {
   const setpcap = CAPABILITY_NUMBERS.setpcap;
-  return [...caps.filter((n) => n !== setpcap).sort((a, b) => a - b), ...caps.filter((n) => n === setpcap)];
+  return [
+    ...caps.filter((n) => n !== setpcap).sort((a, b) => a - b),
+    ...caps.filter((n) => n === setpcap),
+  ];
 }
 
 function checkIdMap(kind: string, list: IdMapEntry[]): void {
@@ -222,13 +225,17 @@ function lookupId(root: string, file: "passwd" | "group", name: string): number 
     const f = line.split(":");
     if (f[0] === name && f.length > 2) return Number(f[2]);
   }
-  throw invalid(`${file === "passwd" ? "user" : "group"} '${name}' does not exist in the container`);
+  throw invalid(
+    `${file === "passwd" ? "user" : "group"} '${name}' does not exist in the container`,
+  );
 }
 
 /** The host path of a directory the container mounts from the host, checked to exist. */
 function hostDir(path: string | undefined, what: string): string {
   if (!path) throw invalid(`${what} has no source directory`);
-  if (!stat(path)?.isDirectory) throw invalid(`${what} source '${path}' does not exist or is not a directory`);
+  if (!stat(path)?.isDirectory) {
+    throw invalid(`${what} source '${path}' does not exist or is not a directory`);
+  }
   return path;
 }
 
@@ -249,9 +256,13 @@ export function planContainer(def: DomainDef, lastCap: number): ContainerPlan {
   for (const [i, fs] of def.devices.filesystems.entries()) {
     const what = `filesystem ${i} (target '${fs.target}')`;
     if (fs.target === "/") {
-      if (fs.type !== "mount") throw invalid(`the root ${what} must have type 'mount', not '${fs.type}'`);
+      if (fs.type !== "mount") {
+        throw invalid(`the root ${what} must have type 'mount', not '${fs.type}'`);
+      }
       if (!fs.source.path || !stat(fs.source.path)?.isDirectory) {
-        throw invalid(`the root filesystem '${fs.source.path ?? ""}' does not exist or is not a directory`);
+        throw invalid(
+          `the root filesystem '${fs.source.path ?? ""}' does not exist or is not a directory`,
+        );
       }
       root = fs.source.path;
       rootReadonly = fs.readonly ?? false;
@@ -260,11 +271,21 @@ export function planContainer(def: DomainDef, lastCap: number): ContainerPlan {
     if (!fs.target.startsWith("/")) throw invalid(`${what} needs an absolute target`);
     switch (fs.type) {
       case "mount":
-        mounts.push({ kind: "bind", source: hostDir(fs.source.path, what), target: fs.target, readonly: !!fs.readonly });
+        mounts.push({
+          kind: "bind",
+          source: hostDir(fs.source.path, what),
+          target: fs.target,
+          readonly: !!fs.readonly,
+        });
         break;
       case "bind":
         if (!fs.source.path) throw invalid(`${what} has no source directory`);
-        mounts.push({ kind: "bind-inside", source: fs.source.path, target: fs.target, readonly: !!fs.readonly });
+        mounts.push({
+          kind: "bind-inside",
+          source: fs.source.path,
+          target: fs.target,
+          readonly: !!fs.readonly,
+        });
         break;
       case "ram":
         mounts.push({
@@ -274,17 +295,25 @@ export function planContainer(def: DomainDef, lastCap: number): ContainerPlan {
         });
         break;
       default:
-        throw invalid(`${what} has type '${fs.type}'; the LXC driver mounts 'mount', 'bind' and 'ram' filesystems`);
+        throw invalid(
+          `${what} has type '${fs.type}'; the LXC driver mounts 'mount', 'bind' and 'ram' filesystems`,
+        );
     }
   }
   for (const [i, net] of def.devices.interfaces.entries()) {
     const t = net.source.type;
     if (t !== "network" && t !== "bridge" && t !== "ethernet") {
-      throw invalid(`interface ${i} has type '${t}'; the LXC driver connects 'network', 'bridge' and 'ethernet' interfaces`);
+      throw invalid(
+        `interface ${i} has type '${t}'; the LXC driver connects 'network', 'bridge' and 'ethernet' interfaces`,
+      );
     }
   }
   for (const h of def.devices.hostdevs) {
-    throw invalid(`host device passthrough (${JSON.stringify(h).slice(0, 40)}...) is not supported by the LXC driver`);
+    throw invalid(
+      `host device passthrough (${
+        JSON.stringify(h).slice(0, 40)
+      }...) is not supported by the LXC driver`,
+    );
   }
 
   const init = def.os.init;

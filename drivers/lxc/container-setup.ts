@@ -9,6 +9,8 @@
  * @module
  */
 import {
+  mknod,
+  mount,
   MS_BIND,
   MS_NODEV,
   MS_NOEXEC,
@@ -17,8 +19,6 @@ import {
   MS_RDONLY,
   MS_REC,
   MS_REMOUNT,
-  mknod,
-  mount,
   openPath,
   openPty,
   S_IFCHR,
@@ -68,7 +68,13 @@ function populateDev(dev: string, owner: { uid: number; gid: number }, ttyGid: n
   }
   for (const [name, target] of DEV_SYMLINKS) Deno.symlinkSync(target, `${dev}/${name}`);
   Deno.mkdirSync(`${dev}/pts`);
-  mount("devpts", `${dev}/pts`, "devpts", MS_NOSUID | MS_NOEXEC, `newinstance,ptmxmode=0666,mode=0620,gid=${ttyGid}`);
+  mount(
+    "devpts",
+    `${dev}/pts`,
+    "devpts",
+    MS_NOSUID | MS_NOEXEC,
+    `newinstance,ptmxmode=0666,mode=0620,gid=${ttyGid}`,
+  );
   if (owner.uid !== 0 || owner.gid !== 0) {
     Deno.chownSync(dev, owner.uid, owner.gid);
     for (const d of DEFAULT_DEVICES) Deno.chownSync(`${dev}/${d.name}`, owner.uid, owner.gid);
@@ -103,7 +109,13 @@ export function buildContainerTree(plan: ContainerPlan, opts: TreeOptions): Cons
       mkdirp(`${base}/${name}`);
       bind(host, `${base}/${name}`, true);
     }
-    mount(null, base, null, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    mount(
+      null,
+      base,
+      null,
+      MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+      "mode=755,size=64k",
+    );
   }
 
   populateDev(at("/dev"), owner, hostId(plan.idmap?.gid, 5));

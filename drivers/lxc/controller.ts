@@ -26,9 +26,9 @@ import {
   closeFd,
   newSession,
   pidfdOpen,
+  pollFdAsync,
   POLLHUP,
   POLLIN,
-  pollFdAsync,
   readFd,
   takeDescriptor,
   writeFd,
@@ -129,16 +129,16 @@ export async function runController(location: StateLocation, name: string): Prom
   }
   if (!text) return log(`no status file for '${name}'`);
   const { runtime } = parseStatus(text, ctx.store.statusPath(name));
-  if (!processAlive(runtime.initPid, runtime.initStart)) return log(`the init of '${name}' is gone`);
-  await Deno.remove(files.console).catch(() => {});
-  try {
-    void serveConsole(takeDescriptor(runtime.id, CONSOLE_FD), files.console);
-  } catch (e) {
-    log(`no console for '${name}': ${(e as Error).message}`);
+  if (processAlive(runtime.initPid, runtime.initStart)) {
+    await Deno.remove(files.console).catch(() => {});
+    try {
+      void serveConsole(takeDescriptor(runtime.id, CONSOLE_FD), files.console);
+    } catch (e) {
+      log(`no console for '${name}': ${(e as Error).message}`);
+    }
+    log(`supervising '${name}' (init ${runtime.initPid})`);
+    await waitForExit(runtime.initPid, -1);
   }
-  log(`supervising '${name}' (init ${runtime.initPid})`);
-
-  await waitForExit(runtime.initPid, -1);
   const status = await exitStatus(files.exit, runtime.id);
   const signal = status === undefined ? 0 : status & 0x7f;
   log(`the init of '${name}' ended (wait status ${status ?? "unknown"})`);

@@ -38,19 +38,35 @@ import {
 } from "../../src/connect.ts";
 import { VirtError } from "../../src/errors.ts";
 import type { MachineCgroup } from "../../src/host/cgroups.ts";
-import { checkObjectName, stateLocation } from "../../src/state/mod.ts";
+import { checkObjectName, ensureDir, stateLocation, withFileLock } from "../../src/state/mod.ts";
 import { HostServices } from "../../src/host/services.ts";
 import { parseUri } from "../../src/uri.ts";
 import { type ContainerRecord, type LiveContainer, LxcHost } from "./host.ts";
-import { containerFiles, containerGroup, startContainer, stopContainer, writeRuntime } from "./start.ts";
+import {
+  containerFiles,
+  containerGroup,
+  startContainer,
+  stopContainer,
+  writeRuntime,
+} from "./start.ts";
 import type { TunableParam } from "./tuning.ts";
 
 /** `virDomainShutdownFlagValues`: ask `/dev/initctl`, or send a signal. */
 const MODE_INITCTL = 1 << 2, MODE_SIGNAL = 1 << 3;
+/** How long opening the console waits for a starting controller. */
+const CONSOLE_WAIT_MS = 10_000;
 /** `VIR_DOMAIN_RUNNING_UNPAUSED`, `VIR_DOMAIN_PAUSED_USER`. */
 const RUNNING_UNPAUSED = 3, PAUSED_USER = 1;
 /** `VIR_DOMAIN_EVENT_*` details. */
-const DETAIL = { added: 0, updated: 1, booted: 0, destroyed: 1, paused: 0, unpaused: 0, removed: 0 };
+const DETAIL = {
+  added: 0,
+  updated: 1,
+  booted: 0,
+  destroyed: 1,
+  paused: 0,
+  unpaused: 0,
+  removed: 0,
+};
 
 function noDomain(what: string): VirtError {
   return new VirtError("no-domain", "lxc", `no domain with matching ${what}`);
@@ -122,6 +138,34 @@ export class LxcConnection implements DriverConnection {
       if (rec?.live?.runtime.id === id) await this.#stop(rec, rec.live).catch(() => {});
     }
     this.release();
+  }
+
+  /**
+   * Starts the containers marked for autostart that are not running, once
+   * per host boot (libvirt does it when its daemon starts): the first
+   * process to open the state tree after a boot records the kernel's boot
+   * id in `STATUS/autostart.boot-id` and starts them. One that fails to
+   * start does not stop the others.
+   */
+  async autostart(): Promise<void> {
+    const store = this.host.ctx.store;
+    const file = `${store.statusDir}/autostart.boot-id`;
+    const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim();
+    const seen = () => Deno.readTextFile(file).then((t) => t.trim(), () => "");
+    if ((await seen()) === boot) return;
+    await ensureDir(store.statusDir);
+    const claimed = await withFileLock(`${file}.lock`, async () => {
+      if ((await seen()) === boot) return false;
+      await Deno.writeTextFile(file, `${boot}\n`, { mode: 0o600 });
+      return true;
+    });
+    if (!claimed) return;
+    for (const name of await store.autostartNames()) {
+      await this.host.withDomain(name, async () => {
+        const rec = await this.host.read(name);
+        if (rec?.config && !rec.live) await this.#start(rec, rec.config, 0);
+      }).catch(() => {});
+    }
   }
 
   hostname(): Promise<string> {
@@ -220,7 +264,10 @@ export class LxcConnection implements DriverConnection {
     });
   }
 
-  #running<T>(uuid: string, fn: (rec: ContainerRecord, live: LiveContainer) => Promise<T>): Promise<T> {
+  #running<T>(
+    uuid: string,
+    fn: (rec: ContainerRecord, live: LiveContainer) => Promise<T>,
+  ): Promise<T> {
     return this.#locked(uuid, (rec) => {
       if (!rec.live) throw notRunning(rec.name);
       return fn(rec, rec.live);
@@ -241,7 +288,11 @@ export class LxcConnection implements DriverConnection {
     try {
       checkObjectName(def.name, "domain", "lxc");
     } catch (e) {
-      throw new VirtError("invalid-arg", "lxc", `<name>${def.name}</name>: ${(e as Error).message}`);
+      throw new VirtError(
+        "invalid-arg",
+        "lxc",
+        `<name>${def.name}</name>: ${(e as Error).message}`,
+      );
     }
     return def;
   }
@@ -251,10 +302,18 @@ export class LxcConnection implements DriverConnection {
       const rec = await this.host.read(name).catch(() => undefined);
       if (!rec) continue;
       if (rec.uuid === def.uuid && name !== def.name) {
-        throw new VirtError("operation-failed", "lxc", `domain '${name}' is already defined with uuid ${def.uuid}`);
+        throw new VirtError(
+          "operation-failed",
+          "lxc",
+          `domain '${name}' is already defined with uuid ${def.uuid}`,
+        );
       }
       if (name === def.name && rec.uuid !== def.uuid) {
-        throw new VirtError("operation-failed", "lxc", `domain '${name}' already exists with uuid ${rec.uuid}`);
+        throw new VirtError(
+          "operation-failed",
+          "lxc",
+          `domain '${name}' already exists with uuid ${rec.uuid}`,
+        );
       }
     }
   }
@@ -265,7 +324,10 @@ export class LxcConnection implements DriverConnection {
     await this.#checkClash(def);
     return await this.host.withDomain(def.name, async () => {
       const existed = (await this.host.ctx.store.read(def.name)) !== undefined;
-      await this.host.ctx.store.write(def.name, formatDomainXml(def, { inactive: true, secure: true }));
+      await this.host.ctx.store.write(
+        def.name,
+        formatDomainXml(def, { inactive: true, secure: true }),
+      );
       const rec = await this.host.read(def.name);
       if (rec?.live && !rec.live.runtime.persistent) {
         rec.live.runtime.persistent = true;
@@ -277,12 +339,18 @@ export class LxcConnection implements DriverConnection {
   }
 
   async createDomain(xml: string, flags: number): Promise<DomainRef> {
-    checkFlags(flags, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, "create");
+    checkFlags(
+      flags,
+      VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE,
+      "create",
+    );
     const def = this.#parseNew(xml, (flags & VIR_DOMAIN_START_VALIDATE) !== 0);
     await this.#checkClash(def);
     return await this.host.withDomain(def.name, async () => {
       const rec = await this.host.read(def.name) ?? { name: def.name, uuid: def.uuid };
-      if (rec.live) throw new VirtError("operation-invalid", "lxc", `domain '${def.name}' is already active`);
+      if (rec.live) {
+        throw new VirtError("operation-invalid", "lxc", `domain '${def.name}' is already active`);
+      }
       return await this.#start(rec, def, flags);
     });
   }
@@ -290,7 +358,9 @@ export class LxcConnection implements DriverConnection {
   async startDomain(uuid: string, flags: number): Promise<DomainRef> {
     checkFlags(flags, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY, "start");
     return await this.#locked(uuid, async (rec) => {
-      if (rec.live) throw new VirtError("operation-invalid", "lxc", `domain '${rec.name}' is already running`);
+      if (rec.live) {
+        throw new VirtError("operation-invalid", "lxc", `domain '${rec.name}' is already running`);
+      }
       if (!rec.config) throw noDomain(`uuid '${uuid}'`);
       return await this.#start(rec, rec.config, flags);
     });
@@ -298,7 +368,10 @@ export class LxcConnection implements DriverConnection {
 
   async #start(rec: ContainerRecord, def: DomainDef, flags: number): Promise<DomainRef> {
     const paused = (flags & VIR_DOMAIN_START_PAUSED) !== 0;
-    const runtime = await startContainer(this.host.ctx, def, { paused, persistent: rec.config !== undefined });
+    const runtime = await startContainer(this.host.ctx, def, {
+      paused,
+      persistent: rec.config !== undefined,
+    });
     if (flags & VIR_DOMAIN_START_AUTODESTROY) this.#autodestroy.set(def.name, runtime.id);
     this.host.emit(def, VIR_DOMAIN_EVENT_STARTED, DETAIL.booted, runtime.id);
     if (paused) this.host.emit(def, VIR_DOMAIN_EVENT_SUSPENDED, DETAIL.paused, runtime.id);
@@ -317,7 +390,11 @@ export class LxcConnection implements DriverConnection {
     await this.#running(uuid, (rec, live) => this.#stop(rec, live));
   }
 
-  async #powerRequest(uuid: string, flags: number, what: "shutdown" | "reboot"): Promise<DomainRef> {
+  async #powerRequest(
+    uuid: string,
+    flags: number,
+    what: "shutdown" | "reboot",
+  ): Promise<DomainRef> {
     checkFlags(flags, MODE_INITCTL | MODE_SIGNAL, what);
     return await this.#running(uuid, async (rec, live) => {
       const pid = live.runtime.initPid;
@@ -328,7 +405,11 @@ export class LxcConnection implements DriverConnection {
         done = true;
       }
       if (!done) {
-        throw new VirtError("operation-failed", "lxc", `container '${rec.name}' has no /dev/initctl to ask for a ${what}`);
+        throw new VirtError(
+          "operation-failed",
+          "lxc",
+          `container '${rec.name}' has no /dev/initctl to ask for a ${what}`,
+        );
       }
       return this.#ref(rec);
     });
@@ -344,7 +425,9 @@ export class LxcConnection implements DriverConnection {
 
   async #group(live: LiveContainer, name: string): Promise<MachineCgroup> {
     const cg = await containerGroup(name, live.runtime.partition);
-    if (!cg) throw new VirtError("internal-error", "lxc", `the cgroup of container '${name}' is gone`);
+    if (!cg) {
+      throw new VirtError("internal-error", "lxc", `the cgroup of container '${name}' is gone`);
+    }
     return cg;
   }
 
@@ -378,7 +461,11 @@ export class LxcConnection implements DriverConnection {
     checkFlags(flags, 0x7f, "undefine");
     await this.#locked(uuid, async (rec) => {
       if (!rec.config) {
-        throw new VirtError("operation-invalid", "lxc", `cannot undefine transient domain '${rec.name}'`);
+        throw new VirtError(
+          "operation-invalid",
+          "lxc",
+          `cannot undefine transient domain '${rec.name}'`,
+        );
       }
       await this.host.ctx.store.remove(rec.name);
       if (rec.live) {
@@ -408,7 +495,8 @@ export class LxcConnection implements DriverConnection {
       const g = cg?.groups.find((g) => g.hierarchy.controllers.includes(controller));
       return g ? await Deno.readTextFile(`${g.dir}/${file}`).catch(() => "") : "";
     };
-    const mem = await read("memory", "memory.usage_in_bytes") || await read("memory", "memory.current");
+    const mem = await read("memory", "memory.usage_in_bytes") ||
+      await read("memory", "memory.current");
     let cpu = Number(await read("cpuacct", "cpuacct.usage")) || 0;
     if (!cpu) cpu = Number(/usage_usec (\d+)/.exec(await read("cpu", "cpu.stat"))?.[1] ?? 0) * 1000;
     return { memKiB: Math.round(Number(mem || 0) / 1024), cpuNs: cpu };
@@ -440,7 +528,11 @@ export class LxcConnection implements DriverConnection {
   async domainSetAutostart(uuid: string, on: boolean): Promise<void> {
     await this.#locked(uuid, async (rec) => {
       if (!rec.config) {
-        throw new VirtError("operation-invalid", "lxc", "cannot set autostart for transient domain");
+        throw new VirtError(
+          "operation-invalid",
+          "lxc",
+          "cannot set autostart for transient domain",
+        );
       }
       await this.host.ctx.store.setAutostart(rec.name, on);
     });
@@ -465,45 +557,77 @@ export class LxcConnection implements DriverConnection {
 
   // ---- console, namespaces, tuning ------------------------------------------------
 
-  async domainOpenConsole(uuid: string, devname: string | undefined, flags: number): Promise<ConsoleStream> {
-    checkFlags(flags, 1 /* FORCE */ | 2 /* SAFE */, "console");
+  async domainOpenConsole(
+    uuid: string,
+    devname: string | undefined,
+    flags: number,
+  ): Promise<ConsoleStream> {
+    checkFlags(flags, 1 /* FORCE */ | 2, /* SAFE */ "console");
     const rec = await this.#find({ uuid });
     if (!rec.live) throw notRunning(rec.name);
     if (devname !== undefined && devname !== "console0") {
       throw new VirtError("invalid-arg", "lxc", `cannot find console device '${devname}'`);
     }
-    const conn = await Deno.connect({ transport: "unix", path: containerFiles(this.host.ctx.store, rec.name).console })
-      .catch(() => {
-        throw new VirtError("operation-failed", "lxc", `the console of '${rec.name}' is not available`);
-      });
+    // The controller starts beside the container; give it a moment to open the console.
+    const path = containerFiles(this.host.ctx.store, rec.name).console;
+    let conn: Deno.UnixConn | undefined;
+    for (const end = Date.now() + CONSOLE_WAIT_MS; !conn;) {
+      conn = await Deno.connect({ transport: "unix", path }).catch(() => undefined);
+      if (conn) break;
+      if (Date.now() > end) {
+        throw new VirtError(
+          "operation-failed",
+          "lxc",
+          `the console of '${rec.name}' is not available`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const c = conn;
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
       try {
-        conn.close();
+        c.close();
       } catch { /* closed by the other side */ }
     };
-    return { readable: conn.readable, writable: conn.writable, close };
+    return { readable: c.readable, writable: c.writable, close };
   }
 
   async domainLxcEnterNamespace(uuid: string, argv: string[], flags: number): Promise<number> {
     checkFlags(flags, 0, "lxc-enter-namespace");
     if (!argv.length || !argv[0].startsWith("/")) {
-      throw new VirtError("invalid-arg", "lxc", "the command to run must start with an absolute path");
+      throw new VirtError(
+        "invalid-arg",
+        "lxc",
+        "the command to run must start with an absolute path",
+      );
     }
     const rec = await this.#find({ uuid });
     if (!rec.live) throw notRunning(rec.name);
     const cg = await this.#group(rec.live, rec.name);
     const { enterContainer } = await import("./enter.ts");
-    const env: Record<string, string> = { PATH: "/bin:/usr/bin:/sbin:/usr/sbin", HOME: "/", container: "libvirt-lxc" };
+    const env: Record<string, string> = {
+      PATH: "/bin:/usr/bin:/sbin:/usr/sbin",
+      HOME: "/",
+      container: "libvirt-lxc",
+    };
     const term = Deno.env.get("TERM");
     if (term) env.TERM = term;
-    return await enterContainer(rec.live.runtime.initPid, cg.groups.map((g) => `${g.dir}/cgroup.procs`), argv, env);
+    return await enterContainer(
+      rec.live.runtime.initPid,
+      cg.groups.map((g) => `${g.dir}/cgroup.procs`),
+      argv,
+      env,
+    );
   }
 
   async #tuning<T>(uuid: string, fn: (cg: MachineCgroup) => Promise<T>): Promise<T> {
-    return await this.#running(uuid, async (rec, live) => await fn(await this.#group(live, rec.name)));
+    return await this.#running(
+      uuid,
+      async (rec, live) => await fn(await this.#group(live, rec.name)),
+    );
   }
 
   async domainMemoryParameters(uuid: string, _flags: number): Promise<TunableParam[]> {
@@ -511,17 +635,28 @@ export class LxcConnection implements DriverConnection {
     return await this.#tuning(uuid, memoryParameters);
   }
 
-  async domainSetMemoryParameters(uuid: string, params: TunableParam[], _flags: number): Promise<void> {
+  async domainSetMemoryParameters(
+    uuid: string,
+    params: TunableParam[],
+    _flags: number,
+  ): Promise<void> {
     const { setMemoryParameters } = await import("./tuning.ts");
     await this.#tuning(uuid, (cg) => setMemoryParameters(cg, params));
   }
 
-  async domainSchedulerParameters(uuid: string, _flags: number): Promise<{ scheduler: string; params: TunableParam[] }> {
+  async domainSchedulerParameters(
+    uuid: string,
+    _flags: number,
+  ): Promise<{ scheduler: string; params: TunableParam[] }> {
     const { schedulerParameters } = await import("./tuning.ts");
     return { scheduler: "posix", params: await this.#tuning(uuid, schedulerParameters) };
   }
 
-  async domainSetSchedulerParameters(uuid: string, params: TunableParam[], _flags: number): Promise<void> {
+  async domainSetSchedulerParameters(
+    uuid: string,
+    params: TunableParam[],
+    _flags: number,
+  ): Promise<void> {
     const { setSchedulerParameters } = await import("./tuning.ts");
     await this.#tuning(uuid, (cg) => setSchedulerParameters(cg, params));
   }
@@ -531,7 +666,11 @@ export class LxcConnection implements DriverConnection {
     return await this.#tuning(uuid, blkioParameters);
   }
 
-  async domainSetBlkioParameters(uuid: string, params: TunableParam[], _flags: number): Promise<void> {
+  async domainSetBlkioParameters(
+    uuid: string,
+    params: TunableParam[],
+    _flags: number,
+  ): Promise<void> {
     const { setBlkioParameters } = await import("./tuning.ts");
     await this.#tuning(uuid, (cg) => setBlkioParameters(cg, params));
   }
@@ -586,7 +725,11 @@ export class LxcConnection implements DriverConnection {
     return this.#nets.networkSetAutostart(uuid, on);
   }
 
-  networkDHCPLeases(uuid: string, mac: string | undefined, flags: number): Promise<NetworkDHCPLease[]> {
+  networkDHCPLeases(
+    uuid: string,
+    mac: string | undefined,
+    flags: number,
+  ): Promise<NetworkDHCPLease[]> {
     return this.#nets.networkDHCPLeases(uuid, mac, flags);
   }
 

@@ -42,14 +42,17 @@ export async function enterContainer(
   const image = memoryFile("virtkit-lxc-enter", program.build());
   const [sock, theirs] = socketPair();
   try {
-    const child = spawn(`/proc/${Deno.pid}/fd/${image}`, argv, {
-      argv0: "virtkit-lxc-enter",
-      stdio: ["inherit", "inherit", "inherit", theirs],
-      env,
-    });
-    child.on("error", () => {});
-    closeFd(theirs);
-    closeFd(image);
+    try {
+      const child = spawn(`/proc/${Deno.pid}/fd/${image}`, argv, {
+        argv0: "virtkit-lxc-enter",
+        stdio: ["inherit", "inherit", "inherit", theirs],
+        env,
+      });
+      child.on("error", () => {});
+    } finally {
+      closeFd(theirs);
+      closeFd(image);
+    }
     let status = -1;
     await talkToProgram(sock, program, (tag, value) => {
       if (tag === REPORT.status) status = Number(value);

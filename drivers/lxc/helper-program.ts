@@ -141,7 +141,11 @@ class Assembler {
 
   /** `mov dst, src` (64-bit). */
   movReg(dst: number, src: number): void {
-    this.#emit(0x48 | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0), 0x89, 0xc0 | ((src & 7) << 3) | (dst & 7));
+    this.#emit(
+      0x48 | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0),
+      0x89,
+      0xc0 | ((src & 7) << 3) | (dst & 7),
+    );
   }
 
   /** `lea reg, [rip + label]`. */
@@ -230,7 +234,15 @@ function elf(image: Uint8Array): Uint8Array<ArrayBuffer> {
   const headers = ELF_HEADER + PROGRAM_HEADER;
   const size = BigInt(headers + image.length);
   const h: number[] = [
-    0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...le(0n, 8), // ident: ELF64, little-endian, SysV
+    0x7f,
+    0x45,
+    0x4c,
+    0x46,
+    2,
+    1,
+    1,
+    0,
+    ...le(0n, 8), // ident: ELF64, little-endian, SysV
     ...le(2n, 2), // ET_EXEC
     ...le(62n, 2), // EM_X86_64
     ...le(1n, 4), // version
@@ -423,9 +435,9 @@ export class HelperProgram {
   /** Explains a failure record: which step failed and its errno. */
   describe(tag: bigint, errno: bigint): { step: string; errno: number } | undefined {
     if (tag < FAILURE_BASE) return undefined;
-    return { step: this.#steps[Number(tag - FAILURE_BASE)] ?? "unknown step", errno: Number(errno) };
+    return {
+      step: this.#steps[Number(tag - FAILURE_BASE)] ?? "unknown step",
+      errno: Number(errno),
+    };
   }
 }
-
-/** The registers above, for tests that check the encoding. */
-export const REGISTERS = { RAX, RDX, RBX, RBP, RSI, RDI, R8, R9, R10, R12, R13, R15 };

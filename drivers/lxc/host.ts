@@ -50,7 +50,9 @@ export class LxcHost {
     const s = this.ctx.store;
     const configText = await s.read(name);
     const statusText = await s.readStatus(name);
-    const config = configText === undefined ? undefined : parseDomainXml(configText, { inactive: true });
+    const config = configText === undefined
+      ? undefined
+      : parseDomainXml(configText, { inactive: true });
     let live: LiveContainer | undefined;
     if (statusText !== undefined) {
       const { runtime, domainXml } = parseStatus(statusText, s.statusPath(name));
@@ -74,7 +76,7 @@ export class LxcHost {
       const now = again?.live?.runtime;
       if (now && !processAlive(now.initPid, now.initStart)) {
         await stopContainer(this.ctx, name, now);
-        this.emit(again.live!.def, 5 /* stopped */, 0 /* shutdown */);
+        this.emit(again.live!.def, 5, /* stopped */ 0 /* shutdown */);
         return await this.read(name);
       }
       return again;
@@ -94,6 +96,8 @@ export class LxcHost {
 
   /** Tells this process's listeners about a lifecycle event. */
   emit(def: { name: string; uuid: string }, event: number, detail: number, id = -1): void {
-    for (const l of this.#listeners) l({ domain: { name: def.name, uuid: def.uuid, id }, event, detail });
+    for (const l of this.#listeners) {
+      l({ domain: { name: def.name, uuid: def.uuid, id }, event, detail });
+    }
   }
 }

@@ -17,7 +17,13 @@
  * @module
  */
 import { HelperProgram, NR } from "./helper-program.ts";
-import { CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, MNT_DETACH } from "../../src/sys/ns.ts";
+import {
+  CLONE_NEWIPC,
+  CLONE_NEWPID,
+  CLONE_NEWUSER,
+  CLONE_NEWUTS,
+  MNT_DETACH,
+} from "../../src/sys/ns.ts";
 import type { NamespaceKind } from "../../src/sys/ns.ts";
 import type { ContainerPlan } from "./container-plan.ts";
 
@@ -59,6 +65,8 @@ export interface InitProgramOptions {
 
 /** The descriptor the init's parent keeps: the console's pseudo-terminal master. */
 export const CONSOLE_FD = 4;
+/** Where the init's parent keeps the exit status file open. */
+const EXIT_FD = 5;
 
 /**
  * The program that starts a container; run it with the init's command line
@@ -71,24 +79,28 @@ export function initProgram(plan: ContainerPlan, opts: InitProgramOptions): Help
   const p = new HelperProgram();
   const hostname = new TextEncoder().encode(plan.name.slice(0, 64));
   for (const file of opts.cgroupProcs) joinCgroup(p, file);
-  p.call("create the PID, UTS and IPC namespaces", NR.unshare, [CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC]);
+  p.call("create the PID, UTS and IPC namespaces", NR.unshare, [
+    CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
+  ]);
   p.call("set the host name", NR.sethostname, [{ str: plan.name.slice(0, 64) }, hostname.length]);
   p.call("drop the supplementary groups", NR.setgroups, [0, 0]);
   if (opts.waitForDriver) {
     p.report(REPORT.namespaces, 0);
     waitForDriver(p, "wait for the driver");
   }
+  // Opened now: once the child switches roots, the parent's root (shared mount namespace) moves too.
+  p.call("open the exit status file", NR.open, [
+    { str: opts.exitFile },
+    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+    0o600,
+  ], { save: "result" });
+  p.call("place the exit status file", NR.dup2, [{ reg: "result" }, EXIT_FD]);
   p.fork((parent) => {
     parent.report(REPORT.pid, { reg: "child" });
     parent.call("close the descriptors", NR.closeRange, [0, CONSOLE_FD - 1, 0]);
-    parent.call("close other descriptors", NR.closeRange, [CONSOLE_FD + 1, ALL_FDS, 0]);
+    parent.call("close other descriptors", NR.closeRange, [EXIT_FD + 1, ALL_FDS, 0]);
     parent.call("wait for the init", NR.wait4, [{ reg: "child" }, { buf: "status" }, 0, 0]);
-    parent.call("open the exit status file", NR.open, [
-      { str: opts.exitFile },
-      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-      0o600,
-    ], { save: "result" });
-    parent.call("write the exit status", NR.write, [{ reg: "result" }, { buf: "status" }, 4]);
+    parent.call("write the exit status", NR.write, [EXIT_FD, { buf: "status" }, 4]);
   });
   const stage = opts.stage;
   p.call("enter the container's root", NR.chdir, [{ str: stage }]);
@@ -96,8 +108,20 @@ export function initProgram(plan: ContainerPlan, opts: InitProgramOptions): Help
   p.call("detach the host's root", NR.umount2, [{ str: "." }, MNT_DETACH]);
   p.call("enter the new root", NR.chdir, [{ str: "/" }]);
   const procFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  p.call("mount /proc", NR.mount, [{ str: "proc" }, { str: "/proc" }, { str: "proc" }, procFlags, 0]);
-  p.call("bind /proc/sys", NR.mount, [{ str: "/proc/sys" }, { str: "/proc/sys" }, 0, MS_BIND | MS_REC, 0]);
+  p.call("mount /proc", NR.mount, [
+    { str: "proc" },
+    { str: "/proc" },
+    { str: "proc" },
+    procFlags,
+    0,
+  ]);
+  p.call("bind /proc/sys", NR.mount, [
+    { str: "/proc/sys" },
+    { str: "/proc/sys" },
+    0,
+    MS_BIND | MS_REC,
+    0,
+  ]);
   p.call("make /proc/sys read-only", NR.mount, [
     0,
     { str: "/proc/sys" },
@@ -150,11 +174,18 @@ export function enterProgram(
 ): HelperProgram {
   const p = new HelperProgram();
   for (const file of cgroupProcs) joinCgroup(p, file);
-  const order = (["ipc", "uts", "net", "pid", "mnt", "user"] as NamespaceKind[]).filter((k) => kinds.includes(k));
+  const order = (["ipc", "uts", "net", "pid", "mnt", "user"] as NamespaceKind[]).filter((k) =>
+    kinds.includes(k)
+  );
   for (const k of order) {
-    p.call(`open the ${k} namespace`, NR.open, [{ str: `/proc/${initPid}/ns/${k}` }, O_CLOEXEC, 0], {
-      store: `ns_${k}`,
-    });
+    p.call(
+      `open the ${k} namespace`,
+      NR.open,
+      [{ str: `/proc/${initPid}/ns/${k}` }, O_CLOEXEC, 0],
+      {
+        store: `ns_${k}`,
+      },
+    );
   }
   for (const k of order) p.call(`enter the ${k} namespace`, NR.setns, [{ load: `ns_${k}` }, 0]);
   if (kinds.includes("user")) {

@@ -23,8 +23,8 @@ import {
   memoryFile,
   openNamespace,
   openPath,
-  POLLIN,
   pollFdAsync,
+  POLLIN,
   readFd,
   setns,
   socketPair,
@@ -79,7 +79,11 @@ export async function talkToProgram(
   for (;;) {
     const left = deadline === Infinity ? -1 : Math.max(0, deadline - Date.now());
     if (left === 0 || !(await pollFdAsync(sock, POLLIN, left))) {
-      throw new VirtError("operation-timeout", "lxc", "the container's first process did not answer in time");
+      throw new VirtError(
+        "operation-timeout",
+        "lxc",
+        "the container's first process did not answer in time",
+      );
     }
     const rec = readFd(sock, 16);
     if (rec.length === 0) return;
@@ -87,7 +91,9 @@ export async function talkToProgram(
     const tag = v.getBigUint64(0, true), value = v.getBigUint64(8, true);
     const failed = program.describe(tag, value);
     if (failed) {
-      const why = failed.errno ? `${errnoName(failed.errno)} (${strerror(failed.errno)})` : "the driver went away";
+      const why = failed.errno
+        ? `${errnoName(failed.errno)} (${strerror(failed.errno)})`
+        : "the driver went away";
       throw new VirtError("system-error", "lxc", `cannot ${failed.step}: ${why}`);
     }
     await on(Number(tag), value);
@@ -123,7 +129,9 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
         const child = spawn(`/proc/${Deno.pid}/fd/${image}`, plan.argv, {
           argv0: "virtkit-lxc-init",
           stdio: [pty.slave, pty.slave, pty.slave, theirs, pty.master],
-          env: Object.fromEntries(plan.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+          env: Object.fromEntries(
+            plan.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+          ),
         });
         child.on("error", () => {}); // reported through the socket instead
         child.unref();
@@ -135,7 +143,9 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
     });
     closeFd(theirs);
     closeFd(image);
-    if (!tree) throw new VirtError("internal-error", "lxc", "the container's first process did not start");
+    if (!tree) {
+      throw new VirtError("internal-error", "lxc", "the container's first process did not start");
+    }
     monitorPid = tree;
     const go = new Uint8Array([1]);
     await talkToProgram(sock, program, async (tag, value) => {
@@ -149,7 +159,9 @@ export async function launchContainer(plan: ContainerPlan, opts: LaunchOptions):
         writeFd(sock, go);
       }
     });
-    if (!initPid) throw new VirtError("internal-error", "lxc", "the container's init pid was not reported");
+    if (!initPid) {
+      throw new VirtError("internal-error", "lxc", "the container's init pid was not reported");
+    }
     return { initPid, monitorPid };
   } catch (e) {
     for (const pid of [initPid, monitorPid]) {

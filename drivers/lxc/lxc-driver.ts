@@ -29,18 +29,20 @@ export const driver: Driver = {
       );
     }
     if (Deno.build.os !== "linux" || Deno.uid() !== 0) {
-      return Promise.reject(new VirtError("operation-denied", "lxc", "the LXC driver needs root on Linux"));
+      return Promise.reject(
+        new VirtError("operation-denied", "lxc", "the LXC driver needs root on Linux"),
+      );
     }
     const location = stateLocation(u);
     const key = statePaths("lxc", location).statusDir;
     let host = hosts.get(key);
+    const fresh = !host;
     if (!host) hosts.set(key, host = new LxcHost(location));
     host.refs++;
     const h = host;
-    return Promise.resolve(
-      new LxcConnection(formatUri(u), h, () => {
-        if (--h.refs === 0) hosts.delete(key);
-      }),
-    );
+    const conn = new LxcConnection(formatUri(u), h, () => {
+      if (--h.refs === 0) hosts.delete(key);
+    });
+    return fresh ? conn.autostart().then(() => conn) : Promise.resolve(conn);
   },
 };

@@ -20,7 +20,11 @@ import {
   type MachineCgroup,
   openMachineGroup,
 } from "../../src/host/cgroups.ts";
-import { type PreparedVeth, prepareVethInterface, releaseInterface } from "../../src/net/interfaces.ts";
+import {
+  type PreparedVeth,
+  prepareVethInterface,
+  releaseInterface,
+} from "../../src/net/interfaces.ts";
 import type { NetworkDriver } from "../../src/net/driver.ts";
 import type { ObjectStore, StateLocation } from "../../src/state/mod.ts";
 import { ensureDir } from "../../src/state/mod.ts";
@@ -28,7 +32,13 @@ import { addAddress, addRoute, moveToNetns, renameLink, setLinkUp } from "../../
 import { inProcessNamespaces } from "../../src/sys/ns.ts";
 import { planContainer } from "./container-plan.ts";
 import { launchContainer } from "./launch.ts";
-import { type ContainerRuntime, formatStatus, processAlive, processStartTime, STATUS_VERSION } from "./status.ts";
+import {
+  type ContainerRuntime,
+  formatStatus,
+  processAlive,
+  processStartTime,
+  STATUS_VERSION,
+} from "./status.ts";
 import { applyDefinitionLimits } from "./tuning.ts";
 
 /** Where a state tree keeps its containers, and the networks they use. */
@@ -64,7 +74,10 @@ function cgroupLayout(): Promise<CgroupLayout> {
 }
 
 /** The container's cgroup, when it still has one. */
-export async function containerGroup(name: string, partition?: string): Promise<MachineCgroup | undefined> {
+export async function containerGroup(
+  name: string,
+  partition?: string,
+): Promise<MachineCgroup | undefined> {
   return await openMachineGroup(await cgroupLayout(), { name, driver: "lxc", partition });
 }
 
@@ -80,7 +93,9 @@ function configureGuestInterfaces(def: DomainDef, veths: PreparedVeth[]): void {
     }
     for (const r of iface.guestIp?.routes ?? []) {
       const zero = r.address === "0.0.0.0" || r.address === "::";
-      const dst = zero && !r.prefix ? "default" : `${r.address}/${r.prefix ?? (r.family === "ipv6" ? 128 : 32)}`;
+      const dst = zero && !r.prefix
+        ? "default"
+        : `${r.address}/${r.prefix ?? (r.family === "ipv6" ? 128 : 32)}`;
       addRoute({ dst, via: r.gateway, metric: r.metric, family: r.family });
     }
   });
@@ -107,7 +122,8 @@ function controllerCommand(args: string[]): [string, string[]] {
  */
 export function spawnController(ctx: LxcContext, name: string): number {
   const [cmd, args] = controllerCommand([JSON.stringify(ctx.location), name]);
-  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" })
+    .spawn();
   child.unref();
   return child.pid;
 }
@@ -133,12 +149,18 @@ export async function startContainer(
   await Deno.mkdir(files.stage, { recursive: true });
   await Deno.remove(files.exit).catch(() => {});
   const partition = def.resource?.partition;
-  const cg = await createMachineGroup(await cgroupLayout(), { name: def.name, driver: "lxc", partition });
+  const cg = await createMachineGroup(await cgroupLayout(), {
+    name: def.name,
+    driver: "lxc",
+    partition,
+  });
   const veths: PreparedVeth[] = [];
   try {
     await applyDefinitionLimits(cg, def);
     for (const [index, iface] of def.devices.interfaces.entries()) {
-      veths.push(await prepareVethInterface(iface, { domainName: def.name, index, networks: ctx.networks }));
+      veths.push(
+        await prepareVethInterface(iface, { domainName: def.name, index, networks: ctx.networks }),
+      );
     }
     const plugNetwork = (pid: number) => {
       for (const v of veths) moveToNetns(v.guestIfname, pid);
@@ -180,9 +202,16 @@ export async function startContainer(
 }
 
 /** Writes the status file of a running container. */
-export async function writeRuntime(ctx: LxcContext, def: DomainDef, rt: ContainerRuntime): Promise<void> {
+export async function writeRuntime(
+  ctx: LxcContext,
+  def: DomainDef,
+  rt: ContainerRuntime,
+): Promise<void> {
   const live = { ...def, id: rt.id };
-  await ctx.store.writeStatus(def.name, formatStatus(rt, formatDomainXml(live, { inactive: false, secure: true })));
+  await ctx.store.writeStatus(
+    def.name,
+    formatStatus(rt, formatDomainXml(live, { inactive: false, secure: true })),
+  );
 }
 
 /**
@@ -209,7 +238,9 @@ export async function stopContainer(
     }
   }
   for (const v of rt.veths) await releaseInterface({ ifname: v }).catch(() => {});
-  if (!opts.keepController && rt.controllerPid && processAlive(rt.controllerPid, rt.controllerStart)) {
+  if (
+    !opts.keepController && rt.controllerPid && processAlive(rt.controllerPid, rt.controllerStart)
+  ) {
     try {
       Deno.kill(rt.controllerPid, "SIGKILL");
     } catch { /* gone */ }

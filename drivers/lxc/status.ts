@@ -43,7 +43,9 @@ export interface ContainerRuntime {
 
 /** Formats a status file. */
 export function formatStatus(rt: ContainerRuntime, domainXml: string): string {
-  return `<domstatus>\n  <runtime>${escapeXml(JSON.stringify(rt))}</runtime>\n${domainXml}</domstatus>\n`;
+  return `<domstatus>\n  <runtime>${
+    escapeXml(JSON.stringify(rt))
+  }</runtime>\n${domainXml}</domstatus>\n`;
 }
 
 /**
@@ -51,7 +53,10 @@ export function formatStatus(rt: ContainerRuntime, domainXml: string): string {
  *
  * @throws VirtError `internal-error` naming the file when it is damaged
  */
-export function parseStatus(text: string, file: string): { runtime: ContainerRuntime; domainXml: string } {
+export function parseStatus(
+  text: string,
+  file: string,
+): { runtime: ContainerRuntime; domainXml: string } {
   const start = text.indexOf("<domain");
   const end = text.lastIndexOf("</domain>");
   if (start < 0 || end < 0) throw damaged(file, "no <domain> element");

@@ -58,12 +58,20 @@ export async function applyDefinitionLimits(cg: MachineCgroup, def: DomainDef): 
  * can reach, since it cannot make new ones.
  */
 async function allowContainerDevices(cg: MachineCgroup): Promise<void> {
-  if (!cg.supports("devices") || !cg.groups.some((g) => g.hierarchy.version === 1 && g.hierarchy.controllers.includes("devices"))) {
+  if (
+    !cg.supports("devices") ||
+    !cg.groups.some((g) => g.hierarchy.version === 1 && g.hierarchy.controllers.includes("devices"))
+  ) {
     return;
   }
   await cg.denyAllDevices();
   await cg.allowDevices([
-    ...DEFAULT_DEVICES.map((d) => ({ type: "c" as const, major: d.major, minor: d.minor, access: "rwm" })),
+    ...DEFAULT_DEVICES.map((d) => ({
+      type: "c" as const,
+      major: d.major,
+      minor: d.minor,
+      access: "rwm",
+    })),
     { type: "c", major: 5, minor: 1, access: "rwm" },
     { type: "c", major: 5, minor: 2, access: "rwm" },
     { type: "c", major: 136, access: "rwm" },
@@ -73,8 +81,12 @@ async function allowContainerDevices(cg: MachineCgroup): Promise<void> {
 /** The `memtune` parameters (`hard_limit`, `soft_limit`, `swap_hard_limit`, in KiB). */
 export async function memoryParameters(cg: MachineCgroup): Promise<TunableParam[]> {
   const m = await cg.memoryLimits();
-  const v = (kib: number | undefined) => kib === undefined || kib >= UNLIMITED_KIB ? MEMORY_PARAM_UNLIMITED : kib;
-  const out: TunableParam[] = [["hard_limit", v(m.hardLimitKiB)], ["soft_limit", v(m.softLimitKiB)]];
+  const v = (kib: number | undefined) =>
+    kib === undefined || kib >= UNLIMITED_KIB ? MEMORY_PARAM_UNLIMITED : kib;
+  const out: TunableParam[] = [["hard_limit", v(m.hardLimitKiB)], [
+    "soft_limit",
+    v(m.softLimitKiB),
+  ]];
   if (m.swapHardLimitKiB !== undefined) out.push(["swap_hard_limit", v(m.swapHardLimitKiB)]);
   return out;
 }
@@ -88,7 +100,10 @@ function unknownParam(name: string, allowed: string[]): VirtError {
 }
 
 /** Changes `memtune` parameters of a running container. */
-export async function setMemoryParameters(cg: MachineCgroup, params: TunableParam[]): Promise<void> {
+export async function setMemoryParameters(
+  cg: MachineCgroup,
+  params: TunableParam[],
+): Promise<void> {
   const names = ["hard_limit", "soft_limit", "swap_hard_limit"];
   const kib = (n: number) => n >= MEMORY_PARAM_UNLIMITED ? UNLIMITED_KIB : n;
   const limits: { hardLimitKiB?: number; softLimitKiB?: number; swapHardLimitKiB?: number } = {};
@@ -108,7 +123,10 @@ export async function schedulerParameters(cg: MachineCgroup): Promise<TunablePar
 }
 
 /** Changes `schedinfo` parameters of a running container. */
-export async function setSchedulerParameters(cg: MachineCgroup, params: TunableParam[]): Promise<void> {
+export async function setSchedulerParameters(
+  cg: MachineCgroup,
+  params: TunableParam[],
+): Promise<void> {
   const names = ["cpu_shares", "vcpu_period", "vcpu_quota"];
   const t: { shares?: number; period?: number; quota?: number } = {};
   for (const [name, value] of params) {

@@ -214,7 +214,16 @@ export async function releaseHostResources(rt: DomainRuntime): Promise<void> {
     try {
       const layout = await detectCgroups();
       const cg = await openMachineGroup(layout, { name: placement.name, driver: "qemu", partition: placement.partition });
-      await cg?.remove();
+      // A process that has just exited stays listed until its parent (init) reaps it.
+      for (let i = 0;; i++) {
+        try {
+          await cg?.remove();
+          break;
+        } catch (e) {
+          if (i >= 100) throw e;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
     } catch (e) {
       errors.push(`cgroup ${placement.name}: ${(e as Error).message}`);
     }

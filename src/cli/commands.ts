@@ -60,7 +60,8 @@ type Module =
   | "secret"
   | "nodedev"
   | "node"
-  | "qemu";
+  | "qemu"
+  | "lxc";
 
 /** Imports a handler module (`./NAME.ts`) when its first command runs. */
 function loadModule(m: Module): Promise<Record<string, unknown>> {
@@ -425,6 +426,70 @@ export const COMMANDS: readonly CommandSpec[] = [
     "print the VNC display of a domain",
     "Prints the address and display number of a running domain's VNC server.",
     [domain],
+    { json: true },
+  ),
+
+  cmd(
+    "lxc-enter-namespace",
+    "domain",
+    "lxc",
+    "lxcEnterNamespace",
+    "run a command inside a container's namespaces",
+    "Runs a command (an absolute path, after --) inside a running container's namespaces and cgroups, with this terminal.",
+    [
+      domain,
+      { name: "cmd", type: "string", positional: true, repeat: true, help: "the command and its arguments" },
+      flag("noseclabel", "do not change the process security label"),
+    ],
+  ),
+  cmd(
+    "memtune",
+    "domain",
+    "lxc",
+    "memtune",
+    "show or change memory limits",
+    "Shows the memory limits of a running domain (KiB), or changes those given.",
+    [
+      domain,
+      str("hard-limit", "maximum memory (KiB, or with a unit suffix; -1 for unlimited)"),
+      str("soft-limit", "memory to reclaim down to under contention"),
+      str("swap-hard-limit", "maximum memory plus swap"),
+      flag("config", "affect the persistent definition"),
+      flag("live", "affect the running domain"),
+      flag("current", "affect the definition in effect"),
+    ],
+    { json: true },
+  ),
+  cmd(
+    "schedinfo",
+    "domain",
+    "lxc",
+    "schedinfo",
+    "show or change scheduler parameters",
+    "Shows the CPU scheduler parameters of a running domain, after changing those given with --set NAME=VALUE.",
+    [
+      domain,
+      { ...str("set", "NAME=VALUE: cpu_shares, vcpu_period or vcpu_quota"), repeat: true },
+      flag("config", "affect the persistent definition"),
+      flag("live", "affect the running domain"),
+      flag("current", "affect the definition in effect"),
+    ],
+    { json: true },
+  ),
+  cmd(
+    "blkiotune",
+    "domain",
+    "lxc",
+    "blkiotune",
+    "show or change block I/O parameters",
+    "Shows the block I/O weight of a running domain, or changes it.",
+    [
+      domain,
+      { name: "weight", type: "int", help: "I/O weight (100 to 1000)" },
+      flag("config", "affect the persistent definition"),
+      flag("live", "affect the running domain"),
+      flag("current", "affect the definition in effect"),
+    ],
     { json: true },
   ),
 

@@ -29,6 +29,11 @@ async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+async function writeAllStdout(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));
+}
+
 async function runningDomain(ctx: CommandContext): Promise<Domain> {
   const dom = await lookupDomain(ctx);
   if (!(await dom.isActive())) throw new CliError("Domain is not running");
@@ -47,7 +52,8 @@ export async function consoleCmd(ctx: CommandContext): Promise<void> {
     "Failed to get console",
     () => dom.openConsole(ctx.str("devname"), flags),
   );
-  ctx.printExtra(`Connected to domain '${dom.name()}'\nEscape character is ^] (Ctrl + ])\n`);
+  // Written at once (not queued like other output): the guest's output follows it.
+  await writeAllStdout(`Connected to domain '${dom.name()}'\nEscape character is ^] (Ctrl + ])\n`);
   const tty = Deno.stdin.isTerminal();
   if (tty) Deno.stdin.setRaw(true);
   const writer = stream.writable.getWriter();
@@ -58,7 +64,7 @@ export async function consoleCmd(ctx: CommandContext): Promise<void> {
       while (!done) {
         const { value, done: end } = await reader.read();
         if (end) break;
-        await Deno.stdout.write(value);
+        for (let off = 0; off < value.length;) off += await Deno.stdout.write(value.subarray(off));
       }
     } finally {
       reader.releaseLock();

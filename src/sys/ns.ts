@@ -15,21 +15,23 @@ const SYMBOLS = {
   unshare: { parameters: ["i32"], result: "i32" },
   setns: { parameters: ["i32", "i32"], result: "i32" },
   mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
-  umount2: { parameters: ["buffer", "i32"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   fchdir: { parameters: ["i32"], result: "i32" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
-  pollAsync: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  pollAsync: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   ioctlPtr: { name: "ioctl", parameters: ["i32", "u64", "buffer"], result: "i32" },
   syscall1: { name: "syscall", parameters: ["i64", "i64", "i64"], result: "i64" },
   syscall3: { name: "syscall", parameters: ["i64", "i64", "i64", "i64"], result: "i64" },
   setsid: { parameters: [], result: "i32" },
-  isatty: { parameters: ["i32"], result: "i32" },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -46,11 +48,11 @@ export const CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET
 /** `mount(2)` flags. */
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32;
 /** More mount flags. */
-export const MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
-/** `umount2` flag: detach now, clean up when no longer busy. */
+export const MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;
+/** `umount2` flag (used by the init program): detach now, clean up when no longer busy. */
 export const MNT_DETACH = 2;
 /** File type bits for {@link mknod}. */
-export const S_IFCHR = 0o020000, S_IFBLK = 0o060000;
+export const S_IFCHR = 0o020000;
 
 /** The namespace kinds by their `/proc/PID/ns` file names. */
 export const NAMESPACE_FLAGS = {
@@ -127,11 +129,6 @@ export function mount(
   }
 }
 
-/** `umount2(2)`. */
-export function umount(target: string, flags = 0): void {
-  check(c().umount2(cString(target), flags), "unmount", target);
-}
-
 /** Makes a device node (`mknod(2)`); `mode` holds the type and permission bits. */
 export function mknod(path: string, mode: number, major: number, minor: number): void {
   const dev = (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) |
@@ -172,8 +169,8 @@ export function writeFd(fd: number, data: Uint8Array<ArrayBuffer>): void {
   }
 }
 
-/** `AF_UNIX` socket types. */
-export const SOCK_STREAM = 1, SOCK_SEQPACKET = 5;
+/** The `AF_UNIX` socket type with message boundaries. */
+export const SOCK_SEQPACKET = 5;
 
 /**
  * A connected pair of Unix sockets (`socketpair(2)`), both ends
@@ -181,7 +178,11 @@ export const SOCK_STREAM = 1, SOCK_SEQPACKET = 5;
  */
 export function socketPair(type = SOCK_SEQPACKET): [number, number] {
   const fds = new Int32Array(2);
-  check(c().socketpair(1, type | O_CLOEXEC, 0, new Uint8Array(fds.buffer)), "create", "socket pair");
+  check(
+    c().socketpair(1, type | O_CLOEXEC, 0, new Uint8Array(fds.buffer)),
+    "create",
+    "socket pair",
+  );
   return [fds[0], fds[1]];
 }
 
@@ -196,14 +197,7 @@ function pollBuffer(fd: number, events: number): Uint8Array<ArrayBuffer> {
   return buf;
 }
 
-/** Waits up to `timeoutMs` for `events` on `fd`, blocking the thread; returns the events seen (0 on timeout). */
-export function pollFd(fd: number, events: number, timeoutMs: number): number {
-  const buf = pollBuffer(fd, events);
-  check(c().poll(buf, 1n, timeoutMs), "wait for descriptor", String(fd));
-  return new DataView(buf.buffer).getInt16(6, true);
-}
-
-/** Like {@link pollFd} but on a helper thread, so the event loop keeps running. */
+/** Waits up to `timeoutMs` (-1: no limit) for `events` on `fd`, on a helper thread so the event loop keeps running; returns the events seen (0 on timeout). */
 export async function pollFdAsync(fd: number, events: number, timeoutMs: number): Promise<number> {
   const buf = pollBuffer(fd, events);
   const r = await c().pollAsync(buf, 1n, timeoutMs);
@@ -268,11 +262,6 @@ export function takeDescriptor(pid: number, fd: number): number {
   } finally {
     closeFd(pidfd);
   }
-}
-
-/** Whether a descriptor is a terminal. */
-export function isTerminal(fd: number): boolean {
-  return c().isatty(fd) === 1;
 }
 
 /** Starts a new session with this process as its leader (`setsid(2)`): no controlling terminal, no inherited process group. */
