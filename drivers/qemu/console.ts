@@ -69,7 +69,7 @@ export async function openConsole(def: DomainDef, devname: string | undefined): 
       controller.enqueue(buf.subarray(0, n));
     },
     cancel: close,
-  });
+  }, { highWaterMark: 0 }); // read only when asked: no read left pending on a closed device
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       let off = 0;

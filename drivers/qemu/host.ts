@@ -253,7 +253,7 @@ export class QemuHost {
     const rt = live.runtime;
     const action = rt.fakeReboot
       ? "restart"
-      : rt.shutdownReason === "guest-reset"
+      : rt.shutdownReason === "guest-reset" || rt.shutdownReason === "host-qmp-system-reset"
       ? live.def.onReboot
       : live.def.onPoweroff;
     rt.fakeReboot = false;

@@ -1,13 +1,13 @@
 /**
- * The QEMU process: started daemonised (`-daemonize` with `-pidfile`) so it
+ * The QEMU process: started in a session of its own (`setsid`) so it
  * outlives the short-lived virtkit process that started it, recognised
  * again later by its pid and command line, and ended with SIGTERM then
- * SIGKILL. Startup output goes to the domain's log file, whose tail is
- * reported when QEMU dies at start.
+ * SIGKILL. Its output goes to the domain's log file, whose tail is reported
+ * when QEMU dies at start.
  *
  * @example
  * ```ts
- * const pid = await launchQemu(cmd, { log: "/run/vk/qemu/vm.log", pidfile: dir + "/qemu.pid" });
+ * const pid = await launchQemu(cmd, { log: "/run/vk/qemu/vm.log", monitor: dir + "/monitor.sock" });
  * await killProcess(pid, cmd.binary);
  * ```
  * @module
@@ -17,74 +17,83 @@ import type { QemuCommand } from "./argv.ts";
 
 /** Options of {@link launchQemu}. */
 export interface LaunchOptions {
-  /** The domain's log file; the command line and QEMU's startup output are appended. */
+  /** The domain's log file; the command line and everything QEMU prints are appended. */
   log: string;
-  /** Where QEMU writes its pid (must also be in the command line as `-pidfile`). */
-  pidfile: string;
-  /** How long QEMU may take to get ready, in milliseconds (default 30000). */
+  /** The QMP socket QEMU creates once its monitor is set up. */
+  monitor: string;
+  /** How long QEMU may take to create its monitor, in milliseconds (default 30000). */
   timeoutMs?: number;
 }
 
 /** How many lines of the log a start failure quotes. */
 const LOG_TAIL_LINES = 10;
 
+/** `setsid` (util-linux) puts QEMU in a session of its own. */
+const SETSID = "/usr/bin/setsid";
+
 /**
- * Starts QEMU with `-daemonize`: the process we spawn returns once the
- * emulator has set up its devices and monitor, leaving the daemon running in
- * a session of its own. Its stdout and stderr until then are appended to the
- * log.
+ * Starts QEMU detached from this process: in a new session (`setsid`), with
+ * its standard input from `/dev/null` and its output appended to the log for
+ * its whole life, so it outlives the virtkit process that started it and is
+ * untouched by the terminal's signals. (QEMU's own `-daemonize` would do the
+ * same but waits for the whole machine set-up and then drops QEMU's later
+ * messages.) Returns once the monitor socket exists.
  *
- * @returns the pid of the daemon
- * @throws VirtError `operation-failed` with the tail of the log when QEMU fails to start
+ * @returns the pid of QEMU (the spawned process execs it)
+ * @throws VirtError `operation-failed` with the tail of the log when QEMU exits first
  */
 export async function launchQemu(cmd: QemuCommand, opts: LaunchOptions): Promise<number> {
   await appendLog(opts.log, logHeader(cmd));
-  const child = new Deno.Command(cmd.binary, {
-    args: [...cmd.args, "-daemonize"],
+  const child = new Deno.Command(SETSID, {
+    args: ["/bin/sh", "-c", 'log=$1; shift; exec "$@" </dev/null >>"$log" 2>&1', "sh", opts.log, cmd.binary, ...cmd.args],
     env: cmd.env,
     clearEnv: true,
     cwd: "/",
     stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    stdout: "null",
+    stderr: "null",
   }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, opts.timeoutMs ?? 30_000);
-  let status: Deno.CommandStatus;
+  // This process may exit while QEMU runs on; while it lives, it reaps QEMU.
+  child.unref();
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((st) => (exited = st));
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let pause = 1;
+  while (!(await exists(opts.monitor))) {
+    if (exited) throw await startFailure(exited, opts.log);
+    if (Date.now() > deadline) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      throw new VirtError("operation-failed", "qemu", `QEMU did not create its monitor within ${opts.timeoutMs ?? 30_000} ms; the end of its log '${opts.log}':\n${await logTail(opts.log)}`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 20);
+  }
+  return child.pid;
+}
+
+/** The error for a QEMU that exited while starting, with the end of its log. */
+export async function startFailure(status: Deno.CommandStatus | undefined, log: string): Promise<VirtError> {
+  const why = !status
+    ? "exited"
+    : status.signal
+    ? `was killed by ${status.signal}`
+    : `exited with status ${status.code}`;
+  return new VirtError(
+    "operation-failed",
+    "qemu",
+    `QEMU ${why} while starting; the end of its log '${log}':\n${await logTail(log)}`,
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
   try {
-    const [out, err, st] = await Promise.all([
-      new Response(child.stdout).arrayBuffer(),
-      new Response(child.stderr).arrayBuffer(),
-      child.status,
-    ]);
-    status = st;
-    const output = new Uint8Array(out.byteLength + err.byteLength);
-    output.set(new Uint8Array(out), 0);
-    output.set(new Uint8Array(err), out.byteLength);
-    if (output.length) await appendLog(opts.log, output);
-  } finally {
-    clearTimeout(timer);
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
   }
-  if (!status.success) {
-    const why = status.signal ? `was killed by ${status.signal}` : `exited with status ${status.code}`;
-    throw new VirtError(
-      "operation-failed",
-      "qemu",
-      `QEMU ${why} while starting; the end of its log '${opts.log}':\n${await logTail(opts.log)}`,
-    );
-  }
-  const pid = await readPidfile(opts.pidfile);
-  if (pid === undefined) {
-    throw new VirtError(
-      "operation-failed",
-      "qemu",
-      `QEMU started but wrote no pid to '${opts.pidfile}'; the end of its log:\n${await logTail(opts.log)}`,
-    );
-  }
-  return pid;
 }
 
 /** The pid in a QEMU pid file, or undefined when it is missing or empty. */
@@ -199,7 +208,7 @@ function logHeader(cmd: QemuCommand): string {
   const quote = (s: string) => (/^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const lines = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
   lines.push(quote(cmd.binary));
-  const args = [...cmd.args, "-daemonize"];
+  const args = cmd.args;
   for (let i = 0; i < args.length; i++) {
     // An option and its value on one line, as libvirt writes them.
     const value = args[i + 1];

@@ -17,7 +17,7 @@ import { assignQemuAliases } from "./aliases.ts";
 import { canonicalMachine, probeQemuCaps, type QemuCaps, resolveEmulator, validateDomainForEmulator } from "./caps.ts";
 import type { QmpClient } from "./qmp.ts";
 import type { DomainRecord, LiveDomain, QemuHost } from "./host.ts";
-import { appendLog, killProcess, launchQemu, logLine } from "./process.ts";
+import { appendLog, killProcess, launchQemu, logLine, processRuns, startFailure } from "./process.ts";
 import { networkDriverFor } from "../../src/net/driver.ts";
 import {
   allocateGraphicsPorts,
@@ -132,7 +132,9 @@ export async function startLocked(
   def: DomainDef,
   opts: StartOptions,
 ): Promise<LiveDomain> {
+  (globalThis as any).T0 = performance.now();
   const caps = await completeDefinition(host, def);
+    console.error('caps', (performance.now()-(globalThis as any).T0).toFixed(1));
   validateDomainForEmulator(def, caps);
   checkLifecycleActions(def);
   await ensureDir(host.driverDir, 0o700);
@@ -143,6 +145,7 @@ export async function startLocked(
   return await host.withDriverLock(async () => {
     const others = await otherRuntimes(host, rec.name);
     const id = await allocateId(host, others.map((o) => o.rt));
+    console.error('id', (performance.now()-(globalThis as any).T0).toFixed(1));
     const taken = new Set(others.flatMap((o) => (o.def ? graphicsPorts(o.def) : [])));
     const ports = allocateGraphicsPorts(def, taken);
     def.id = id;
@@ -189,9 +192,10 @@ export async function startLocked(
       throw e;
     }
     await ensureDir(statusDir, 0o700);
+    console.error('argv', (performance.now()-(globalThis as any).T0).toFixed(1));
     let pid: number;
     try {
-      pid = await launchQemu(cmd, { log, pidfile });
+      pid = await launchQemu(cmd, { log, monitor });
     } catch (e) {
       await releaseHostResources({ nics: net.nics } as DomainRuntime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -212,12 +216,15 @@ export async function startLocked(
       nics: net.nics,
     };
     const live: LiveDomain = { runtime, def };
+    console.error('launch', (performance.now()-(globalThis as any).T0).toFixed(1));
     try {
       runtime.cgroup = await placeInCgroup(def, id, pid, host.location);
       await host.withMonitor(live, async (qmp) => {
         await readPtys(qmp, def);
+    console.error('connect+ptys', (performance.now()-(globalThis as any).T0).toFixed(1));
         await applyRuntimeSettings(qmp, def);
         if (!opts.paused) await qmp.execute("cont");
+    console.error('cont', (performance.now()-(globalThis as any).T0).toFixed(1));
       });
       if (opts.paused) {
         runtime.state = VIR_DOMAIN_PAUSED;
@@ -227,12 +234,16 @@ export async function startLocked(
         runtime.reason = RUNNING.booted;
       }
       await host.writeLive(rec.name, live);
+    console.error('write', (performance.now()-(globalThis as any).T0).toFixed(1));
     } catch (e) {
+      const died = !processRuns(pid, cmd.binary);
       await killProcess(pid, cmd.binary).catch(() => {});
       await releaseHostResources(runtime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await host.store.removeStatus(rec.name).catch(() => {});
       await appendLog(log, logLine(`start failed: ${(e as Error).message}`)).catch(() => {});
+      // QEMU dying while it set the machine up makes the monitor fail: say why.
+      if (died) throw await startFailure(undefined, log);
       throw e;
     }
     return live;

@@ -368,6 +368,9 @@ Deno.test({
     const initrd = await ensureTestGuest();
     await withRoot(async (uri, root) => {
       const conn = await open(uri);
+      // Listening for events makes this process watch the guest, so a
+      // power-off is acted on at once.
+      const ev = collectEvents(conn);
       try {
         const dom = await conn.createXML(
           guestXml("vk-restart", initrd, { lifecycle: "<on_poweroff>restart</on_poweroff>" }),
@@ -396,11 +399,20 @@ Deno.test({
         );
         const fp2 = await footprint(conn, root, d2);
         await readConsoleUntil(d2, READY_MARKER);
-        await d2.reset(); // a reset is not a guest reboot: it keeps running
-        assertEquals((await d2.state())[0], VIR_DOMAIN_RUNNING);
-        await d2.destroy();
+        // QEMU runs with -no-reboot: the reset ends in a shutdown, and on_reboot destroys it.
+        await d2.reset();
+        const deadline = Date.now() + 30_000;
+        while ((await conn.listAllDomains()).length > 0) {
+          assert(Date.now() < deadline, "the domain did not stop after a reset with on_reboot=destroy");
+          await new Promise((r) => setTimeout(r, 200));
+        }
         await assertGone(fp2);
+        await ev.waitFor("stopped/shutdown");
+        for (const e of ["shutdown/guest", "stopped/destroyed", "shutdown/host"]) {
+          assert(ev.events.includes(e), `missing event ${e}: ${ev.events.join(", ")}`);
+        }
       } finally {
+        ev.stop();
         await conn.close();
       }
     });
@@ -529,9 +541,10 @@ Deno.test({
         await again.close();
         await assertGone(fp2);
 
-        const native = await a.domainXMLToNative("qemu-argv", emptyXml("vk-native"));
+        const nativeXml = emptyXml("vk-native").replace("</name>", "</name><uuid>0f4c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b</uuid>");
+        const native = await a.domainXMLToNative("qemu-argv", nativeXml);
         assertMatch(native, /^LC_ALL=C PATH=\S+ HOME=\S+ .*\/usr\/bin\/qemu-system-x86_64 -name guest=vk-native,debug-threads=on -S -machine pc-i440fx-[\d.]+,accel=tcg/);
-        const viaCli = await cli(uri, "domxml-to-native", "qemu-argv", await writeTemp(root, emptyXml("vk-native")));
+        const viaCli = await cli(uri, "domxml-to-native", "qemu-argv", await writeTemp(root, nativeXml));
         assertEquals(viaCli.code, 0, viaCli.stderr);
         assertEquals(viaCli.stdout, native + "\n");
       } finally {
