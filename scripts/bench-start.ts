@@ -103,11 +103,26 @@ for (let i = 0; i < ROUNDS; i++) {
   const t = performance.now();
   const child = new Deno.Command(QEMU, {
     args: [
-      "-name", name, "-machine", "pc,accel=tcg", "-m", "256", "-smp", "1",
-      "-no-user-config", "-nodefaults", "-display", "none",
-      "-chardev", "pty,id=charserial0", "-device", "isa-serial,chardev=charserial0",
-      "-device", "virtio-balloon-pci",
-      "-qmp", `unix:${sock},server=on,wait=off`,
+      "-name",
+      name,
+      "-machine",
+      "pc,accel=tcg",
+      "-m",
+      "256",
+      "-smp",
+      "1",
+      "-no-user-config",
+      "-nodefaults",
+      "-display",
+      "none",
+      "-chardev",
+      "pty,id=charserial0",
+      "-device",
+      "isa-serial,chardev=charserial0",
+      "-device",
+      "virtio-balloon-pci",
+      "-qmp",
+      `unix:${sock},server=on,wait=off`,
     ],
     stdin: "null",
     stdout: "null",
@@ -213,17 +228,33 @@ async function startLibvirtd(): Promise<void> {
   const etcGroup = await Deno.readTextFile("/etc/group");
   await Deno.writeTextFile(
     passwd,
-    etcPasswd + (etcPasswd.includes("libvirt-qemu:") ? "" : "libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin\n"),
+    etcPasswd +
+      (etcPasswd.includes("libvirt-qemu:")
+        ? ""
+        : "libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin\n"),
   );
   // libvirt checks that its QEMU user may open /dev/kvm; without that it
   // finds its capabilities cache stale and probes QEMU again on every call.
-  const withKvm = etcGroup.replace(/^kvm:([^:]*):(\d+):(.*)$/m, (_l, pw, gid, members) =>
-    `kvm:${pw}:${gid}:${members ? members + "," : ""}libvirt-qemu`);
-  await Deno.writeTextFile(group, withKvm + (etcGroup.includes("libvirt-qemu:") ? "" : "libvirt-qemu:x:64055:\n"));
+  const withKvm = etcGroup.replace(
+    /^kvm:([^:]*):(\d+):(.*)$/m,
+    (_l, pw, gid, members) => `kvm:${pw}:${gid}:${members ? members + "," : ""}libvirt-qemu`,
+  );
+  await Deno.writeTextFile(
+    group,
+    withKvm + (etcGroup.includes("libvirt-qemu:") ? "" : "libvirt-qemu:x:64055:\n"),
+  );
   const r = await run("unshare", [
-    "-m", "--propagation", "private", "sh", "-c",
+    "-m",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
     'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && virtlogd -d -p "$4" && exec libvirtd -d -p "$3"',
-    "sh", passwd, group, pidFile, logdPidFile,
+    "sh",
+    passwd,
+    group,
+    pidFile,
+    logdPidFile,
   ]);
   if (!r.ok) throw new Error(`libvirtd did not start: ${r.out}`);
   for (let k = 0; k < 100; k++) {
@@ -238,18 +269,34 @@ await Deno.remove(work, { recursive: true }).catch(() => {});
 // ---- report ---------------------------------------------------------------------
 
 console.log(`bench-start: a TCG guest (256 MiB, no disk) to running, ${ROUNDS} rounds, medians`);
-console.log(`  virtkit library: define + start      ${fmt(median(lib))}   (start alone ${fmt(median(libStart))})`);
+console.log(
+  `  virtkit library: define + start      ${fmt(median(lib))}   (start alone ${
+    fmt(median(libStart))
+  })`,
+);
 console.log(`  virtkit start (a CLI process)        ${fmt(median(cliStart))}`);
 if (libvirtError) {
   console.log(`  libvirt: failed: ${libvirtError}`);
 } else {
-  console.log(`  libvirt API: define + create         ${fmt(median(libvirtLib))}   (create alone ${fmt(median(libvirtStart))})`);
+  console.log(
+    `  libvirt API: define + create         ${fmt(median(libvirtLib))}   (create alone ${
+      fmt(median(libvirtStart))
+    })`,
+  );
   console.log(`  virsh start                          ${fmt(median(virshStart))}`);
 }
 console.log(`  bare QEMU to its QMP greeting        ${fmt(median(bare))}`);
 if (!libvirtError) {
-  console.log(`  ratio virtkit/libvirt, define+start  ${(median(lib) / median(libvirtLib)).toFixed(2)}`);
-  console.log(`  ratio virtkit/libvirt, start alone   ${(median(libStart) / median(libvirtStart)).toFixed(2)}`);
-  console.log(`  ratio virtkit start/virsh start      ${(median(cliStart) / median(virshStart)).toFixed(2)}`);
+  console.log(
+    `  ratio virtkit/libvirt, define+start  ${(median(lib) / median(libvirtLib)).toFixed(2)}`,
+  );
+  console.log(
+    `  ratio virtkit/libvirt, start alone   ${
+      (median(libStart) / median(libvirtStart)).toFixed(2)
+    }`,
+  );
+  console.log(
+    `  ratio virtkit start/virsh start      ${(median(cliStart) / median(virshStart)).toFixed(2)}`,
+  );
 }
 console.log(`  ratio virtkit library/bare QEMU      ${(median(lib) / median(bare)).toFixed(2)}`);

@@ -24,7 +24,9 @@ export function consoleDevice(def: DomainDef, devname: string | undefined): ChrD
   } else {
     const first = d.consoles[0];
     dev = first?.kind === "console" && first.mirrors ? first.mirrors : first ?? d.serials[0];
-    if (!dev) throw new VirtError("operation-invalid", "qemu", "cannot find a default console device");
+    if (!dev) {
+      throw new VirtError("operation-invalid", "qemu", "cannot find a default console device");
+    }
   }
   return dev;
 }
@@ -34,7 +36,10 @@ export function consoleDevice(def: DomainDef, devname: string | undefined): ChrD
  *
  * @throws VirtError `operation-unsupported` when the device is not a pty
  */
-export async function openConsole(def: DomainDef, devname: string | undefined): Promise<ConsoleStream> {
+export async function openConsole(
+  def: DomainDef,
+  devname: string | undefined,
+): Promise<ConsoleStream> {
   const dev = consoleDevice(def, devname);
   const name = devname ?? dev.info.alias ?? dev.kind;
   if (dev.source.type !== "pty" || !dev.source.path) {

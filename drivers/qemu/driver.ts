@@ -12,6 +12,7 @@ import {
   type DomainSummary,
   type DriverConnection,
   type DriverDomainEvent,
+  importLazily,
   type LookupKey,
   type NetworkRef,
   type NetworkSummary,
@@ -39,10 +40,16 @@ import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
 import { checkObjectName, stateLocation } from "../../src/state/mod.ts";
-import { type NetworkDriver, networkDriverFor } from "../../src/net/driver.ts";
+import type { NetworkDriver } from "../../src/net/driver.ts";
 import { HostServices } from "../../src/host/services.ts";
 import { parseUri } from "../../src/uri.ts";
-import { type DomainRecord, HOST_ARCH, type LiveDomain, type QemuHost, recordState } from "./host.ts";
+import {
+  type DomainRecord,
+  HOST_ARCH,
+  type LiveDomain,
+  type QemuHost,
+  recordState,
+} from "./host.ts";
 import { completeDefinition, startLocked } from "./start.ts";
 import { SHUTOFF } from "./states.ts";
 import { processCpuTime } from "./process.ts";
@@ -61,13 +68,15 @@ const UNDEFINE_KEEP_NVRAM = 1 << 3;
 const UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
 
 /** How long `shutdown` and `reboot` wait for the guest to act on the power button. */
-export const GUEST_ACTION_WAIT_MS = 60_000;
+export const GUEST_ACTION_WAIT_MS = 30_000;
 
 /** How often the power button is pressed again while waiting. */
 const REPRESS_MS = 5_000;
 
 /** The guest agent's channel name. */
 const AGENT_CHANNEL = "org.qemu.guest_agent.0";
+
+type NetModule = typeof import("../../src/net/driver.ts");
 
 function checkFlags(flags: number, allowed: number, operation: string): void {
   const extra = flags & ~allowed;
@@ -124,7 +133,12 @@ export class QemuConnection implements DriverConnection {
       await this.host.withDomain(name, async () => {
         const rec = await this.host.refreshLocked(name);
         if (rec?.live && rec.live.runtime.id === id) {
-          await this.host.stopLocked(rec, rec.live, SHUTOFF.destroyed, "autodestroy: its connection closed");
+          await this.host.stopLocked(
+            rec,
+            rec.live,
+            SHUTOFF.destroyed,
+            "autodestroy: its connection closed",
+          );
           this.host.observe(rec);
           this.#afterStop(rec);
         }
@@ -152,8 +166,12 @@ export class QemuConnection implements DriverConnection {
   }
 
   async capabilities(): Promise<string> {
-    const { hostCapabilitiesXml, hostRoots, probeInstalledQemu } = await import("../../src/host/mod.ts");
-    const emulators = await probeInstalledQemu({ cacheDir: `${this.host.paths.cacheDir}/capabilities` });
+    const { hostCapabilitiesXml, hostRoots, probeInstalledQemu } = await import(
+      "../../src/host/mod.ts"
+    );
+    const emulators = await probeInstalledQemu({
+      cacheDir: `${this.host.paths.cacheDir}/capabilities`,
+    });
     return await hostCapabilitiesXml(hostRoots(), { emulators });
   }
 
@@ -248,7 +266,11 @@ export class QemuConnection implements DriverConnection {
     try {
       checkObjectName(def.name, "domain", "qemu");
     } catch (e) {
-      throw new VirtError("invalid-arg", "qemu", `<name>${def.name}</name>: ${(e as Error).message}`);
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        `<name>${def.name}</name>: ${(e as Error).message}`,
+      );
     }
     return def;
   }
@@ -295,13 +317,21 @@ export class QemuConnection implements DriverConnection {
 
   async createDomain(xml: string, flags: number): Promise<DomainRef> {
     await this.host.ready();
-    checkFlags(flags, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, "create");
+    checkFlags(
+      flags,
+      VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE,
+      "create",
+    );
     const def = this.#parseNew(xml, (flags & VIR_DOMAIN_START_VALIDATE) !== 0);
     return await this.host.withDomain(def.name, async () => {
       await this.#checkClash(def);
       const rec = (await this.host.refreshLocked(def.name)) ?? { name: def.name, uuid: def.uuid };
       if (rec.live) {
-        throw new VirtError("operation-invalid", "qemu", `<name>${def.name}</name>: domain '${def.name}' is already active`);
+        throw new VirtError(
+          "operation-invalid",
+          "qemu",
+          `<name>${def.name}</name>: domain '${def.name}' is already active`,
+        );
       }
       return await this.#start(rec, def, flags);
     });
@@ -316,7 +346,9 @@ export class QemuConnection implements DriverConnection {
       "start",
     );
     return await this.#locked(uuid, async (rec) => {
-      if (rec.live) throw new VirtError("operation-invalid", "qemu", `domain '${rec.name}' is already running`);
+      if (rec.live) {
+        throw new VirtError("operation-invalid", "qemu", `domain '${rec.name}' is already running`);
+      }
       if (!rec.configText) throw noDomain(`uuid '${uuid}'`);
       return await this.#start(rec, this.host.parseConfig(rec.configText), flags);
     });
@@ -340,7 +372,13 @@ export class QemuConnection implements DriverConnection {
     await this.host.ready();
     checkFlags(flags, VIR_DOMAIN_DESTROY_GRACEFUL, "destroy");
     await this.#running(uuid, async (rec, live) => {
-      await this.host.stopLocked(rec, live, SHUTOFF.destroyed, "destroyed", (flags & VIR_DOMAIN_DESTROY_GRACEFUL) !== 0);
+      await this.host.stopLocked(
+        rec,
+        live,
+        SHUTOFF.destroyed,
+        "destroyed",
+        (flags & VIR_DOMAIN_DESTROY_GRACEFUL) !== 0,
+      );
       rec.live = undefined;
       this.#afterStop(rec);
     });
@@ -357,7 +395,11 @@ export class QemuConnection implements DriverConnection {
   #useAgent(live: LiveDomain, flags: number, operation: string): boolean {
     for (const [bit, name] of MODE_NAMES) {
       if (flags & bit) {
-        throw new VirtError("operation-unsupported", "qemu", `${operation} mode '${name}' is not supported by the QEMU driver`);
+        throw new VirtError(
+          "operation-unsupported",
+          "qemu",
+          `${operation} mode '${name}' is not supported by the QEMU driver`,
+        );
       }
     }
     checkFlags(flags, MODE_ACPI | MODE_AGENT, operation);
@@ -375,7 +417,9 @@ export class QemuConnection implements DriverConnection {
 
   #agentSocket(live: LiveDomain): string | undefined {
     for (const c of live.def.devices.channels) {
-      if (c.kind !== "channel" || c.target.type !== "virtio" || c.target.name !== AGENT_CHANNEL) continue;
+      if (c.kind !== "channel" || c.target.type !== "virtio" || c.target.name !== AGENT_CHANNEL) {
+        continue;
+      }
       if (c.source.type !== "unix") continue;
       return c.source.path ?? `${live.runtime.dir}/channel/${AGENT_CHANNEL}`;
     }
@@ -402,7 +446,12 @@ export class QemuConnection implements DriverConnection {
       else await this.host.withMonitor(live, (qmp) => qmp.execute("system_powerdown"));
       return rec.name;
     });
-    return await this.#waitFor(name, uuid, (rec) => !rec.live, agent ? undefined : this.#pressAgain(uuid));
+    return await this.#waitFor(
+      name,
+      uuid,
+      (rec) => !rec.live,
+      agent ? undefined : this.#pressAgain(uuid),
+    );
   }
 
   /** Presses the power button again (for a guest that was still booting the first time). */
@@ -480,7 +529,11 @@ export class QemuConnection implements DriverConnection {
         throw new VirtError("operation-invalid", "qemu", `domain '${rec.name}' is already paused`);
       }
       if (rt.state === VIR_DOMAIN_PMSUSPENDED) {
-        throw new VirtError("operation-invalid", "qemu", `domain '${rec.name}' is suspended by power management`);
+        throw new VirtError(
+          "operation-invalid",
+          "qemu",
+          `domain '${rec.name}' is suspended by power management`,
+        );
       }
       await this.host.withMonitor(live, (qmp) => qmp.execute("stop"));
       rt.state = VIR_DOMAIN_PAUSED;
@@ -514,7 +567,9 @@ export class QemuConnection implements DriverConnection {
       "undefine",
     );
     await this.#locked(uuid, async (rec) => {
-      if (!rec.config) throw new VirtError("operation-invalid", "qemu", "cannot undefine a transient domain");
+      if (!rec.config) {
+        throw new VirtError("operation-invalid", "qemu", "cannot undefine a transient domain");
+      }
       const nvram = rec.config.os.nvram?.path;
       if (nvram && !(flags & (UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM)) && (await exists(nvram))) {
         throw new VirtError("operation-invalid", "qemu", "cannot undefine domain with nvram");
@@ -540,7 +595,8 @@ export class QemuConnection implements DriverConnection {
   async domainXML(uuid: string, flags: number): Promise<string> {
     checkFlags(
       flags,
-      VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU | VIR_DOMAIN_XML_MIGRATABLE,
+      VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU |
+        VIR_DOMAIN_XML_MIGRATABLE,
       "dumpxml",
     );
     const rec = await this.#get(uuid);
@@ -582,23 +638,39 @@ export class QemuConnection implements DriverConnection {
   async domainSetAutostart(uuid: string, on: boolean): Promise<void> {
     await this.#locked(uuid, async (rec) => {
       if (!rec.config) {
-        throw new VirtError("operation-invalid", "qemu", "cannot set autostart for transient domain");
+        throw new VirtError(
+          "operation-invalid",
+          "qemu",
+          "cannot set autostart for transient domain",
+        );
       }
       await this.host.store.setAutostart(rec.name, on);
     });
   }
 
   async domainVcpus(uuid: string, flags: number): Promise<number> {
-    checkFlags(flags, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM, "vcpucount");
+    checkFlags(
+      flags,
+      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+      "vcpucount",
+    );
     const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
     const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0;
     if (live && config) {
-      throw new VirtError("invalid-arg", "qemu", "the live and config flags are mutually exclusive here");
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        "the live and config flags are mutually exclusive here",
+      );
     }
     const rec = await this.#get(uuid);
     if (live && !rec.live) throw notRunning(rec.name);
     if (config && !rec.config) {
-      throw new VirtError("operation-invalid", "qemu", "transient domains do not have any persistent config");
+      throw new VirtError(
+        "operation-invalid",
+        "qemu",
+        "transient domains do not have any persistent config",
+      );
     }
     const def = config ? rec.config! : rec.live?.def ?? rec.config!;
     return flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpu.max : def.vcpu.current;
@@ -617,10 +689,16 @@ export class QemuConnection implements DriverConnection {
 
   async domainMonitorCommand(uuid: string, command: string, hmp: boolean): Promise<string> {
     const { monitorCommand } = await import("./stats.ts");
-    return await this.#running(uuid, (rec, live) => monitorCommand(this.host, rec, live, command, hmp));
+    return await this.#running(
+      uuid,
+      (rec, live) => monitorCommand(this.host, rec, live, command, hmp),
+    );
   }
 
-  async domainScreenshot(uuid: string, screen: number): Promise<{ mime: string; data: Uint8Array }> {
+  async domainScreenshot(
+    uuid: string,
+    screen: number,
+  ): Promise<{ mime: string; data: Uint8Array }> {
     const { screenshot } = await import("./stats.ts");
     return await this.#running(uuid, (_rec, live) => screenshot(this.host, live, screen));
   }
@@ -640,8 +718,12 @@ export class QemuConnection implements DriverConnection {
     return await this.#locked(uuid, (rec) => domainStats(this.host, rec, groups));
   }
 
-  async domainOpenConsole(uuid: string, devname: string | undefined, flags: number): Promise<ConsoleStream> {
-    checkFlags(flags, 1 /* VIR_DOMAIN_CONSOLE_FORCE */ | 2 /* SAFE */, "console");
+  async domainOpenConsole(
+    uuid: string,
+    devname: string | undefined,
+    flags: number,
+  ): Promise<ConsoleStream> {
+    checkFlags(flags, 1 /* VIR_DOMAIN_CONSOLE_FORCE */ | 2, /* SAFE */ "console");
     const { openConsole } = await import("./console.ts");
     const rec = await this.#get(uuid);
     if (!rec.live) throw notRunning(rec.name);
@@ -651,67 +733,78 @@ export class QemuConnection implements DriverConnection {
   async domainXMLToNative(format: string, xml: string): Promise<string> {
     const { domainXmlToArgv } = await import("./native.ts");
     if (format !== "qemu-argv") {
-      throw new VirtError("invalid-arg", "qemu", `unsupported config type ${format}: expected qemu-argv`);
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        `unsupported config type ${format}: expected qemu-argv`,
+      );
     }
     return await domainXmlToArgv(this.host, xml);
   }
 
   // ---- networks (served by the network driver of the same state tree) --------
 
-  /** The network driver shared by every connection to this state tree. */
-  get networks(): NetworkDriver {
+  /**
+   * The network driver shared by every connection to this state tree,
+   * loaded on the first network call (guests alone do not pay for it).
+   */
+  async #networks(): Promise<NetworkDriver> {
+    const { networkDriverFor } = await importLazily<NetModule>(
+      "../../src/net/driver.ts",
+      import.meta.url,
+    );
     return networkDriverFor(stateLocation(parseUri(this.uri)));
   }
 
-  listNetworks(): Promise<NetworkSummary[]> {
-    return this.networks.listNetworks();
+  async listNetworks(): Promise<NetworkSummary[]> {
+    return await (await this.#networks()).listNetworks();
   }
 
-  lookupNetwork(key: { name: string } | { uuid: string }): Promise<NetworkRef> {
-    return this.networks.lookupNetwork(key);
+  async lookupNetwork(key: { name: string } | { uuid: string }): Promise<NetworkRef> {
+    return await (await this.#networks()).lookupNetwork(key);
   }
 
-  networkSummary(uuid: string): Promise<NetworkSummary> {
-    return this.networks.networkSummary(uuid);
+  async networkSummary(uuid: string): Promise<NetworkSummary> {
+    return await (await this.#networks()).networkSummary(uuid);
   }
 
-  networkXML(uuid: string, flags: number): Promise<string> {
-    return this.networks.networkXML(uuid, flags);
+  async networkXML(uuid: string, flags: number): Promise<string> {
+    return await (await this.#networks()).networkXML(uuid, flags);
   }
 
-  networkBridgeName(uuid: string): Promise<string> {
-    return this.networks.networkBridgeName(uuid);
+  async networkBridgeName(uuid: string): Promise<string> {
+    return await (await this.#networks()).networkBridgeName(uuid);
   }
 
-  defineNetwork(xml: string, flags: number): Promise<NetworkRef> {
-    return this.networks.defineNetwork(xml, flags);
+  async defineNetwork(xml: string, flags: number): Promise<NetworkRef> {
+    return await (await this.#networks()).defineNetwork(xml, flags);
   }
 
-  createNetwork(xml: string, flags: number): Promise<NetworkRef> {
-    return this.networks.createNetwork(xml, flags);
+  async createNetwork(xml: string, flags: number): Promise<NetworkRef> {
+    return await (await this.#networks()).createNetwork(xml, flags);
   }
 
-  startNetwork(uuid: string): Promise<void> {
-    return this.networks.startNetwork(uuid);
+  async startNetwork(uuid: string): Promise<void> {
+    return await (await this.#networks()).startNetwork(uuid);
   }
 
-  destroyNetwork(uuid: string): Promise<void> {
-    return this.networks.destroyNetwork(uuid);
+  async destroyNetwork(uuid: string): Promise<void> {
+    return await (await this.#networks()).destroyNetwork(uuid);
   }
 
-  undefineNetwork(uuid: string): Promise<void> {
-    return this.networks.undefineNetwork(uuid);
+  async undefineNetwork(uuid: string): Promise<void> {
+    return await (await this.#networks()).undefineNetwork(uuid);
   }
 
-  networkSetAutostart(uuid: string, on: boolean): Promise<void> {
-    return this.networks.networkSetAutostart(uuid, on);
+  async networkSetAutostart(uuid: string, on: boolean): Promise<void> {
+    return await (await this.#networks()).networkSetAutostart(uuid, on);
   }
 
-  networkDHCPLeases(uuid: string, mac: string | undefined, flags: number) {
-    return this.networks.networkDHCPLeases(uuid, mac, flags);
+  async networkDHCPLeases(uuid: string, mac: string | undefined, flags: number) {
+    return await (await this.#networks()).networkDHCPLeases(uuid, mac, flags);
   }
 
-  updateNetwork(
+  async updateNetwork(
     uuid: string,
     command: number,
     section: number,
@@ -719,7 +812,14 @@ export class QemuConnection implements DriverConnection {
     xml: string,
     flags: number,
   ): Promise<void> {
-    return this.networks.updateNetwork(uuid, command, section, parentIndex, xml, flags);
+    return await (await this.#networks()).updateNetwork(
+      uuid,
+      command,
+      section,
+      parentIndex,
+      xml,
+      flags,
+    );
   }
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {

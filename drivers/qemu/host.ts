@@ -32,11 +32,25 @@ import {
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
-import { ObjectStore, type StateLocation, type StatePaths, withFileLock } from "../../src/state/mod.ts";
+import {
+  ObjectStore,
+  type StateLocation,
+  type StatePaths,
+  withFileLock,
+} from "../../src/state/mod.ts";
 import { QmpClient, type QmpEvent } from "./qmp.ts";
 import { type DomainRuntime, formatStatus, parseStatus } from "./status.ts";
 import { appendLog, killProcess, logLine, processRuns } from "./process.ts";
-import { DETAIL, PAUSED, RUNNING, type Seen, SHUTOFF, shutoff, stateFromQmp, transitionEvents } from "./states.ts";
+import {
+  DETAIL,
+  PAUSED,
+  RUNNING,
+  type Seen,
+  SHUTOFF,
+  shutoff,
+  stateFromQmp,
+  transitionEvents,
+} from "./states.ts";
 import { releaseHostResources } from "./resources.ts";
 
 /** A running domain: its runtime record and live definition. */
@@ -319,7 +333,12 @@ export class QemuHost {
    * cgroup), its folder (monitor sockets, pid file, channels), its status
    * file; notes the reason in the log. Must be called holding the lock.
    */
-  async cleanupLocked(rec: DomainRecord, live: LiveDomain, reason: number, why: string): Promise<void> {
+  async cleanupLocked(
+    rec: DomainRecord,
+    live: LiveDomain,
+    reason: number,
+    why: string,
+  ): Promise<void> {
     const rt = live.runtime;
     const errors: string[] = [];
     try {
@@ -329,7 +348,9 @@ export class QemuHost {
     }
     await Deno.remove(rt.dir, { recursive: true }).catch(() => {});
     await this.store.removeStatus(rec.name);
-    await appendLog(rt.log, logLine(`shutting down, reason=${reasonName(reason)} (${why})`)).catch(() => {});
+    await appendLog(rt.log, logLine(`shutting down, reason=${reasonName(reason)} (${why})`)).catch(
+      () => {},
+    );
     this.#shutoffReasons.set(rec.uuid, reason);
     if (errors.length) {
       await appendLog(rt.log, logLine(`cleanup problems: ${errors.join("; ")}`)).catch(() => {});
@@ -395,8 +416,20 @@ export class QemuHost {
   #look(rec: DomainRecord): SeenDomain {
     const rt = rec.live?.runtime;
     return rt
-      ? { name: rec.name, id: rt.id, state: rt.state, reason: rt.reason, persistent: !!rec.config, configText: rec.configText }
-      : { ...shutoff(this.shutoffReason(rec.uuid)), name: rec.name, persistent: true, configText: rec.configText };
+      ? {
+        name: rec.name,
+        id: rt.id,
+        state: rt.state,
+        reason: rt.reason,
+        persistent: !!rec.config,
+        configText: rec.configText,
+      }
+      : {
+        ...shutoff(this.shutoffReason(rec.uuid)),
+        name: rec.name,
+        persistent: true,
+        configText: rec.configText,
+      };
   }
 
   /** Compares a domain with what this process saw last and emits the events that lead there. */
@@ -412,12 +445,15 @@ export class QemuHost {
       for (const [ev, d] of transitionEvents(shutoff(0), now)) this.emit(ref, ev, d);
       return;
     }
-    if (now.persistent && !before.persistent) this.emit(ref, VIR_DOMAIN_EVENT_DEFINED, DETAIL.definedAdded);
-    else if (now.persistent && before.configText !== now.configText) {
+    if (now.persistent && !before.persistent) {
+      this.emit(ref, VIR_DOMAIN_EVENT_DEFINED, DETAIL.definedAdded);
+    } else if (now.persistent && before.configText !== now.configText) {
       this.emit(ref, VIR_DOMAIN_EVENT_DEFINED, DETAIL.definedUpdated);
     }
     for (const [ev, d] of transitionEvents(before, now)) this.emit(ref, ev, d);
-    if (!now.persistent && before.persistent) this.emit(ref, VIR_DOMAIN_EVENT_UNDEFINED, DETAIL.undefinedRemoved);
+    if (!now.persistent && before.persistent) {
+      this.emit(ref, VIR_DOMAIN_EVENT_UNDEFINED, DETAIL.undefinedRemoved);
+    }
   }
 
   /** A domain disappeared altogether (undefined, or a transient one stopped). */
@@ -429,7 +465,9 @@ export class QemuHost {
       seen.delete(id);
       const ref = { name, uuid: id, id: -1 };
       if (s.id !== -1) {
-        for (const [ev, d] of transitionEvents(s, shutoff(this.shutoffReason(id)))) this.emit(ref, ev, d);
+        for (const [ev, d] of transitionEvents(s, shutoff(this.shutoffReason(id)))) {
+          this.emit(ref, ev, d);
+        }
       }
       if (s.persistent) this.emit(ref, VIR_DOMAIN_EVENT_UNDEFINED, DETAIL.undefinedRemoved);
     }

@@ -62,10 +62,19 @@ export const driver: Driver = {
       );
     }
     if (mode === "system" && Deno.uid() !== 0) {
-      throw new VirtError("operation-denied", "qemu", "qemu:///system needs root; use qemu:///session");
+      throw new VirtError(
+        "operation-denied",
+        "qemu",
+        "qemu:///system needs root; use qemu:///session",
+      );
     }
     const { host, watcher } = acquire(uri);
-    const conn = new QemuConnection(formatUri(uri), host, watcher, () => release(host.paths.statusDir));
+    const conn = new QemuConnection(
+      formatUri(uri),
+      host,
+      watcher,
+      () => release(host.paths.statusDir),
+    );
     try {
       await autostartDomains(host);
     } catch (e) {

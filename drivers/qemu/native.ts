@@ -28,11 +28,18 @@ export async function domainXmlToArgv(host: QemuHost, xml: string): Promise<stri
   validateDomainForEmulator(def, caps);
   const dir = `${host.paths.statusDir}/domain--1-${def.name}`;
   const graphics = def.devices.graphics.map((g) =>
-    g.type === "vnc" ? { port: g.autoport ? 5900 : undefined, websocket: g.websocket === -1 ? 5700 : undefined } : {}
+    g.type === "vnc"
+      ? { port: g.autoport ? 5900 : undefined, websocket: g.websocket === -1 ? 5700 : undefined }
+      : {}
   );
   const cmd = buildQemuArgv(def, {
     caps,
-    paths: { monitor: `${dir}/monitor.sock`, channelDir: `${dir}/channel`, pidfile: `${dir}/qemu.pid`, home: dir },
+    paths: {
+      monitor: `${dir}/monitor.sock`,
+      channelDir: `${dir}/channel`,
+      pidfile: `${dir}/qemu.pid`,
+      home: dir,
+    },
     graphics,
     interfaces: (await prepareInterfaces(def, { dryRun: true })).hosts,
   });

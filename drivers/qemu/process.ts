@@ -37,15 +37,27 @@ const SETSID = "/usr/bin/setsid";
  * its whole life, so it outlives the virtkit process that started it and is
  * untouched by the terminal's signals. (QEMU's own `-daemonize` would do the
  * same but waits for the whole machine set-up and then drops QEMU's later
- * messages.) Returns once the monitor socket exists.
+ * messages.)
  *
- * @returns the pid of QEMU (the spawned process execs it)
- * @throws VirtError `operation-failed` with the tail of the log when QEMU exits first
+ * @returns the pid of QEMU (the spawned process execs it) at once, and
+ * `ready`, which resolves once the monitor socket exists and rejects with
+ * the tail of the log when QEMU exits first (`operation-failed`)
  */
-export async function launchQemu(cmd: QemuCommand, opts: LaunchOptions): Promise<number> {
+export async function launchQemu(
+  cmd: QemuCommand,
+  opts: LaunchOptions,
+): Promise<{ pid: number; ready: Promise<void> }> {
   await appendLog(opts.log, logHeader(cmd));
   const child = new Deno.Command(SETSID, {
-    args: ["/bin/sh", "-c", 'log=$1; shift; exec "$@" </dev/null >>"$log" 2>&1', "sh", opts.log, cmd.binary, ...cmd.args],
+    args: [
+      "/bin/sh",
+      "-c",
+      'log=$1; shift; exec "$@" </dev/null >>"$log" 2>&1',
+      "sh",
+      opts.log,
+      cmd.binary,
+      ...cmd.args,
+    ],
     env: cmd.env,
     clearEnv: true,
     cwd: "/",
@@ -57,24 +69,35 @@ export async function launchQemu(cmd: QemuCommand, opts: LaunchOptions): Promise
   child.unref();
   let exited: Deno.CommandStatus | undefined;
   child.status.then((st) => (exited = st));
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let pause = 1;
-  while (!(await exists(opts.monitor))) {
-    if (exited) throw await startFailure(exited, opts.log);
-    if (Date.now() > deadline) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      throw new VirtError("operation-failed", "qemu", `QEMU did not create its monitor within ${opts.timeoutMs ?? 30_000} ms; the end of its log '${opts.log}':\n${await logTail(opts.log)}`);
+  const ready = (async () => {
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    let pause = 1;
+    while (!(await exists(opts.monitor))) {
+      if (exited) throw await startFailure(exited, opts.log);
+      if (Date.now() > deadline) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+        throw new VirtError(
+          "operation-failed",
+          "qemu",
+          `QEMU did not create its monitor within ${
+            opts.timeoutMs ?? 30_000
+          } ms; the end of its log '${opts.log}':\n${await logTail(opts.log)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 20);
     }
-    await new Promise((r) => setTimeout(r, pause));
-    pause = Math.min(pause * 2, 20);
-  }
-  return child.pid;
+  })();
+  return { pid: child.pid, ready };
 }
 
 /** The error for a QEMU that exited while starting, with the end of its log. */
-export async function startFailure(status: Deno.CommandStatus | undefined, log: string): Promise<VirtError> {
+export async function startFailure(
+  status: Deno.CommandStatus | undefined,
+  log: string,
+): Promise<VirtError> {
   const why = !status
     ? "exited"
     : status.signal
@@ -205,7 +228,9 @@ export async function logTail(path: string, lines = LOG_TAIL_LINES): Promise<str
 
 /** What libvirt writes before starting QEMU: a timestamp, the environment and the command line. */
 function logHeader(cmd: QemuCommand): string {
-  const quote = (s: string) => (/^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const quote = (
+    s: string,
+  ) => (/^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   const lines = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
   lines.push(quote(cmd.binary));
   const args = cmd.args;

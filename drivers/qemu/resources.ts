@@ -8,8 +8,20 @@ import { VirtError } from "../../src/errors.ts";
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import type { StateLocation } from "../../src/state/mod.ts";
 import type { NetworkDriver } from "../../src/net/driver.ts";
-import { prepareInterface, releaseInterface } from "../../src/net/interfaces.ts";
-import { createMachineGroup, detectCgroups, machineName, openMachineGroup } from "../../src/host/cgroups.ts";
+import { importLazily } from "../../src/connect.ts";
+
+type InterfacesModule = typeof import("../../src/net/interfaces.ts");
+type CgroupsModule = typeof import("../../src/host/cgroups.ts");
+
+/** The TAP helpers (FFI), loaded only for guests that need a TAP device. */
+function interfaces(): Promise<InterfacesModule> {
+  return importLazily<InterfacesModule>("../../src/net/interfaces.ts", import.meta.url);
+}
+
+/** The cgroup helpers, loaded when a guest is placed (while QEMU sets its machine up). */
+function cgroups(): Promise<CgroupsModule> {
+  return importLazily<CgroupsModule>("../../src/host/cgroups.ts", import.meta.url);
+}
 import type { QemuNetHost } from "./argv.ts";
 import type { DomainRuntime, PreparedNic } from "./status.ts";
 
@@ -62,7 +74,11 @@ function freePort(address: string, taken: Set<number>): number {
       // In use (or not bindable): try the next one.
     }
   }
-  throw new VirtError("operation-failed", "qemu", `no free VNC port on ${address} between ${VNC_PORT_MIN} and ${VNC_PORT_MAX}`);
+  throw new VirtError(
+    "operation-failed",
+    "qemu",
+    `no free VNC port on ${address} between ${VNC_PORT_MIN} and ${VNC_PORT_MAX}`,
+  );
 }
 
 /** The VNC and websocket ports a live definition uses. */
@@ -98,7 +114,9 @@ export async function prepareNvram(def: DomainDef): Promise<void> {
     throw new VirtError(
       "operation-failed",
       "qemu",
-      `<os><nvram>${nv.path}</nvram>: cannot copy the template '${nv.template}': ${(e as Error).message}`,
+      `<os><nvram>${nv.path}</nvram>: cannot copy the template '${nv.template}': ${
+        (e as Error).message
+      }`,
     );
   }
 }
@@ -116,7 +134,7 @@ export async function prepareNvram(def: DomainDef): Promise<void> {
  */
 export async function prepareInterfaces(
   def: DomainDef,
-  opts: { networks?: NetworkDriver; dryRun?: boolean } = {},
+  opts: { networks?: () => Promise<NetworkDriver>; dryRun?: boolean } = {},
 ): Promise<{ hosts: QemuNetHost[]; nics: PreparedNic[] }> {
   const hosts: QemuNetHost[] = [];
   const nics: PreparedNic[] = [];
@@ -138,12 +156,17 @@ export async function prepareInterfaces(
         hosts.push({ ifname: n.targetDev ?? `vnet${i}` });
         continue;
       }
+      const { prepareInterface } = await interfaces();
       const prepared = await prepareInterface(n, {
         domainName: def.name,
         index: i,
-        networks: opts.networks,
+        networks: n.source.type === "network" ? await opts.networks?.() : undefined,
       });
-      nics.push({ index: i, ifname: prepared.ifname, release: { ifname: prepared.ifname, keep: prepared.keep } });
+      nics.push({
+        index: i,
+        ifname: prepared.ifname,
+        release: { ifname: prepared.ifname, keep: prepared.keep },
+      });
       n.targetDev = prepared.ifname;
       hosts.push({ ifname: prepared.ifname });
     }
@@ -156,6 +179,8 @@ export async function prepareInterfaces(
 
 async function releaseNics(nics: PreparedNic[]): Promise<string[]> {
   const errors: string[] = [];
+  if (!nics.length) return errors;
+  const { releaseInterface } = await interfaces();
   for (const nic of nics) {
     try {
       await releaseInterface(nic.release as { ifname: string; keep?: boolean });
@@ -184,16 +209,33 @@ export async function placeInCgroup(
   location: StateLocation,
 ): Promise<CgroupPlacement | undefined> {
   if (Deno.uid() !== 0) return undefined;
+  const { createMachineGroup, detectCgroups, machineName } = await cgroups();
   const layout = await detectCgroups();
   if (layout.mode === "none") return undefined;
-  const name = machineName("qemu", id, def.name, location.mode === "embed" ? { embedRoot: location.root } : {});
+  const name = machineName(
+    "qemu",
+    id,
+    def.name,
+    location.mode === "embed" ? { embedRoot: location.root } : {},
+  );
   const placement: CgroupPlacement = { name, partition: def.resource?.partition };
-  const cg = await createMachineGroup(layout, { name, driver: "qemu", partition: placement.partition });
+  const cg = await createMachineGroup(layout, {
+    name,
+    driver: "qemu",
+    partition: placement.partition,
+  });
   try {
     await cg.addProcess(pid);
     const mt = def.memtune;
-    if (mt && (mt.hardLimit !== undefined || mt.softLimit !== undefined || mt.swapHardLimit !== undefined)) {
-      await cg.setMemory({ hardLimitKiB: mt.hardLimit, softLimitKiB: mt.softLimit, swapHardLimitKiB: mt.swapHardLimit });
+    if (
+      mt &&
+      (mt.hardLimit !== undefined || mt.softLimit !== undefined || mt.swapHardLimit !== undefined)
+    ) {
+      await cg.setMemory({
+        hardLimitKiB: mt.hardLimit,
+        softLimitKiB: mt.softLimit,
+        swapHardLimitKiB: mt.swapHardLimit,
+      });
     }
     const ct = def.cputune;
     if (ct && (ct.shares !== undefined || ct.period !== undefined || ct.quota !== undefined)) {
@@ -212,8 +254,13 @@ export async function releaseHostResources(rt: DomainRuntime): Promise<void> {
   const placement = rt.cgroup as CgroupPlacement | undefined;
   if (placement) {
     try {
+      const { detectCgroups, openMachineGroup } = await cgroups();
       const layout = await detectCgroups();
-      const cg = await openMachineGroup(layout, { name: placement.name, driver: "qemu", partition: placement.partition });
+      const cg = await openMachineGroup(layout, {
+        name: placement.name,
+        driver: "qemu",
+        partition: placement.partition,
+      });
       // A process that has just exited stays listed until its parent (init) reaps it.
       for (let i = 0;; i++) {
         try {
@@ -228,5 +275,11 @@ export async function releaseHostResources(rt: DomainRuntime): Promise<void> {
       errors.push(`cgroup ${placement.name}: ${(e as Error).message}`);
     }
   }
-  if (errors.length) throw new VirtError("operation-failed", "qemu", `cannot release host resources: ${errors.join("; ")}`);
+  if (errors.length) {
+    throw new VirtError(
+      "operation-failed",
+      "qemu",
+      `cannot release host resources: ${errors.join("; ")}`,
+    );
+  }
 }

@@ -14,11 +14,24 @@ import { ensureDir } from "../../src/state/mod.ts";
 import { buildQemuArgv, type QemuCommand } from "./argv.ts";
 import { kv } from "./argv-context.ts";
 import { assignQemuAliases } from "./aliases.ts";
-import { canonicalMachine, probeQemuCaps, type QemuCaps, resolveEmulator, validateDomainForEmulator } from "./caps.ts";
+import {
+  canonicalMachine,
+  probeQemuCaps,
+  type QemuCaps,
+  resolveEmulator,
+  validateDomainForEmulator,
+} from "./caps.ts";
 import type { QmpClient } from "./qmp.ts";
 import type { DomainRecord, LiveDomain, QemuHost } from "./host.ts";
-import { appendLog, killProcess, launchQemu, logLine, processRuns, startFailure } from "./process.ts";
-import { networkDriverFor } from "../../src/net/driver.ts";
+import {
+  appendLog,
+  killProcess,
+  launchQemu,
+  logLine,
+  processRuns,
+  startFailure,
+} from "./process.ts";
+import { importLazily } from "../../src/connect.ts";
 import {
   allocateGraphicsPorts,
   graphicsPorts,
@@ -29,6 +42,8 @@ import {
 } from "./resources.ts";
 import { type DomainRuntime, STATUS_VERSION } from "./status.ts";
 import { PAUSED, RUNNING } from "./states.ts";
+
+type NetModule = typeof import("../../src/net/driver.ts");
 
 /** The longest path a unix socket may have (`sun_path` is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 107;
@@ -69,7 +84,9 @@ export async function completeDefinition(host: QemuHost, def: DomainDef): Promis
     throw new VirtError(
       "config-unsupported",
       "qemu",
-      `<os><type machine='${machine ?? ""}'>: unknown machine type for '${caps.binary}' (aliases: ${known})`,
+      `<os><type machine='${
+        machine ?? ""
+      }'>: unknown machine type for '${caps.binary}' (aliases: ${known})`,
     );
   }
   def.os.machine = full;
@@ -79,13 +96,23 @@ export async function completeDefinition(host: QemuHost, def: DomainDef): Promis
 
 /** Lifecycle actions the driver cannot carry out, refused before starting. */
 function checkLifecycleActions(def: DomainDef): void {
-  for (const [el, action] of [["on_poweroff", def.onPoweroff], ["on_reboot", def.onReboot]] as const) {
+  for (
+    const [el, action] of [["on_poweroff", def.onPoweroff], ["on_reboot", def.onReboot]] as const
+  ) {
     if (action === "rename-restart") {
-      throw new VirtError("config-unsupported", "qemu", `<${el}>rename-restart</${el}>: not supported by the QEMU driver`);
+      throw new VirtError(
+        "config-unsupported",
+        "qemu",
+        `<${el}>rename-restart</${el}>: not supported by the QEMU driver`,
+      );
     }
   }
   if (def.onReboot === "preserve") {
-    throw new VirtError("config-unsupported", "qemu", "<on_reboot>preserve</on_reboot>: not supported by the QEMU driver");
+    throw new VirtError(
+      "config-unsupported",
+      "qemu",
+      "<on_reboot>preserve</on_reboot>: not supported by the QEMU driver",
+    );
   }
 }
 
@@ -108,7 +135,10 @@ async function allocateId(host: QemuHost, running: DomainRuntime[]): Promise<num
 }
 
 /** Runtime records of the other running domains (for ids and ports). */
-async function otherRuntimes(host: QemuHost, except: string): Promise<{ rt: DomainRuntime; def?: DomainDef }[]> {
+async function otherRuntimes(
+  host: QemuHost,
+  except: string,
+): Promise<{ rt: DomainRuntime; def?: DomainDef }[]> {
   const out: { rt: DomainRuntime; def?: DomainDef }[] = [];
   for (const name of await host.store.listStatus()) {
     if (name === except) continue;
@@ -132,9 +162,7 @@ export async function startLocked(
   def: DomainDef,
   opts: StartOptions,
 ): Promise<LiveDomain> {
-  (globalThis as any).T0 = performance.now();
   const caps = await completeDefinition(host, def);
-    console.error('caps', (performance.now()-(globalThis as any).T0).toFixed(1));
   validateDomainForEmulator(def, caps);
   checkLifecycleActions(def);
   await ensureDir(host.driverDir, 0o700);
@@ -145,7 +173,6 @@ export async function startLocked(
   return await host.withDriverLock(async () => {
     const others = await otherRuntimes(host, rec.name);
     const id = await allocateId(host, others.map((o) => o.rt));
-    console.error('id', (performance.now()-(globalThis as any).T0).toFixed(1));
     const taken = new Set(others.flatMap((o) => (o.def ? graphicsPorts(o.def) : [])));
     const ports = allocateGraphicsPorts(def, taken);
     def.id = id;
@@ -172,7 +199,11 @@ export async function startLocked(
     let net: Awaited<ReturnType<typeof prepareInterfaces>> | undefined;
     try {
       await prepareNvram(def);
-      net = await prepareInterfaces(def, { networks: networkDriverFor(host.location) });
+      net = await prepareInterfaces(def, {
+        networks: async () =>
+          (await importLazily<NetModule>("../../src/net/driver.ts", import.meta.url))
+            .networkDriverFor(host.location),
+      });
       cmd = buildQemuArgv(def, {
         caps,
         paths: { monitor, channelDir: `${dir}/channel`, pidfile, home: dir },
@@ -192,14 +223,22 @@ export async function startLocked(
       throw e;
     }
     await ensureDir(statusDir, 0o700);
-    console.error('argv', (performance.now()-(globalThis as any).T0).toFixed(1));
-    let pid: number;
-    try {
-      pid = await launchQemu(cmd, { log, monitor });
-    } catch (e) {
-      await releaseHostResources({ nics: net.nics } as DomainRuntime).catch(() => {});
+    const { pid, ready } = await launchQemu(cmd, { log, monitor });
+    // The cgroup is set up while QEMU sets its machine up (it runs no guest code before `cont`).
+    const [placed, started] = await Promise.allSettled([
+      placeInCgroup(def, id, pid, host.location),
+      ready,
+    ]);
+    if (placed.status === "rejected" || started.status === "rejected") {
+      await killProcess(pid, cmd.binary).catch(() => {});
+      await releaseHostResources({
+        nics: net.nics,
+        cgroup: placed.status === "fulfilled" ? placed.value : undefined,
+      } as DomainRuntime).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw e;
+      throw started.status === "rejected"
+        ? started.reason
+        : (placed as PromiseRejectedResult).reason;
     }
     const runtime: DomainRuntime = {
       version: STATUS_VERSION,
@@ -214,17 +253,14 @@ export async function startLocked(
       startedAt: Date.now(),
       persistent: opts.persistent,
       nics: net.nics,
+      cgroup: placed.value,
     };
     const live: LiveDomain = { runtime, def };
-    console.error('launch', (performance.now()-(globalThis as any).T0).toFixed(1));
     try {
-      runtime.cgroup = await placeInCgroup(def, id, pid, host.location);
       await host.withMonitor(live, async (qmp) => {
         await readPtys(qmp, def);
-    console.error('connect+ptys', (performance.now()-(globalThis as any).T0).toFixed(1));
         await applyRuntimeSettings(qmp, def);
         if (!opts.paused) await qmp.execute("cont");
-    console.error('cont', (performance.now()-(globalThis as any).T0).toFixed(1));
       });
       if (opts.paused) {
         runtime.state = VIR_DOMAIN_PAUSED;
@@ -234,7 +270,6 @@ export async function startLocked(
         runtime.reason = RUNNING.booted;
       }
       await host.writeLive(rec.name, live);
-    console.error('write', (performance.now()-(globalThis as any).T0).toFixed(1));
     } catch (e) {
       const died = !processRuns(pid, cmd.binary);
       await killProcess(pid, cmd.binary).catch(() => {});

@@ -82,7 +82,9 @@ export function transitionEvents(before: Seen, after: Seen): [number, number][] 
   }
   if (isActive && (!wasActive || before.id !== after.id)) {
     out.push([VIR_DOMAIN_EVENT_STARTED, DETAIL.startedBooted]);
-    if (after.state === VIR_DOMAIN_PAUSED) out.push([VIR_DOMAIN_EVENT_SUSPENDED, pausedDetail(after.reason)]);
+    if (after.state === VIR_DOMAIN_PAUSED) {
+      out.push([VIR_DOMAIN_EVENT_SUSPENDED, pausedDetail(after.reason)]);
+    }
     return out;
   }
   if (!isActive || before.state === after.state) return out;
@@ -91,8 +93,11 @@ export function transitionEvents(before: Seen, after: Seen): [number, number][] 
       out.push([VIR_DOMAIN_EVENT_SUSPENDED, pausedDetail(after.reason)]);
       break;
     case VIR_DOMAIN_RUNNING:
-      if (before.state === VIR_DOMAIN_PMSUSPENDED) out.push([VIR_DOMAIN_EVENT_STARTED, DETAIL.startedWakeup]);
-      else if (before.state !== VIR_DOMAIN_CRASHED) out.push([VIR_DOMAIN_EVENT_RESUMED, DETAIL.resumedUnpaused]);
+      if (before.state === VIR_DOMAIN_PMSUSPENDED) {
+        out.push([VIR_DOMAIN_EVENT_STARTED, DETAIL.startedWakeup]);
+      } else if (before.state !== VIR_DOMAIN_CRASHED) {
+        out.push([VIR_DOMAIN_EVENT_RESUMED, DETAIL.resumedUnpaused]);
+      }
       break;
     case VIR_DOMAIN_PMSUSPENDED:
       out.push([VIR_DOMAIN_EVENT_PMSUSPENDED, DETAIL.pmsuspendedMemory]);
@@ -129,7 +134,9 @@ function stoppedDetail(reason: number): number {
 export function stateFromQmp(status: string, before: Seen): { state: number; reason: number } {
   switch (status) {
     case "running":
-      if (before.state === VIR_DOMAIN_RUNNING) return { state: VIR_DOMAIN_RUNNING, reason: before.reason };
+      if (before.state === VIR_DOMAIN_RUNNING) {
+        return { state: VIR_DOMAIN_RUNNING, reason: before.reason };
+      }
       return {
         state: VIR_DOMAIN_RUNNING,
         reason: before.state === VIR_DOMAIN_PAUSED
@@ -149,8 +156,13 @@ export function stateFromQmp(status: string, before: Seen): { state: number; rea
     case "shutdown":
       return { state: VIR_DOMAIN_PAUSED, reason: PAUSED.shuttingDown };
     default:
-      if (before.state === VIR_DOMAIN_PAUSED) return { state: VIR_DOMAIN_PAUSED, reason: before.reason };
-      return { state: VIR_DOMAIN_PAUSED, reason: status === "prelaunch" ? PAUSED.startingUp : PAUSED.user };
+      if (before.state === VIR_DOMAIN_PAUSED) {
+        return { state: VIR_DOMAIN_PAUSED, reason: before.reason };
+      }
+      return {
+        state: VIR_DOMAIN_PAUSED,
+        reason: status === "prelaunch" ? PAUSED.startingUp : PAUSED.user,
+      };
   }
 }
 

@@ -35,7 +35,13 @@ const GUEST_STATS: [string, string][] = [
 ];
 
 /** Statistics that count pages or events rather than bytes. */
-const COUNTS = new Set(["major_fault", "minor_fault", "last_update", "hugetlb_pgalloc", "hugetlb_pgfail"]);
+const COUNTS = new Set([
+  "major_fault",
+  "minor_fault",
+  "last_update",
+  "hugetlb_pgalloc",
+  "hugetlb_pgfail",
+]);
 
 /** The resident memory of a process in KiB. */
 function rssKiB(pid: number): number | undefined {
@@ -64,10 +70,13 @@ export async function memoryStats(host: QemuHost, live: LiveDomain): Promise<[st
     await host.withMonitor(live, async (qmp) => {
       const b = await qmp.execute<{ actual: number }>("query-balloon");
       out.push(["actual", Math.floor(b.actual / 1024)]);
-      const g = await qmp.execute<{ stats: Record<string, number>; "last-update": number }>("qom-get", {
-        path: `/machine/peripheral/${alias}`,
-        property: "guest-stats",
-      }).catch(() => undefined);
+      const g = await qmp.execute<{ stats: Record<string, number>; "last-update": number }>(
+        "qom-get",
+        {
+          path: `/machine/peripheral/${alias}`,
+          property: "guest-stats",
+        },
+      ).catch(() => undefined);
       if (!g) return;
       const all: Record<string, number> = { ...g.stats, "last-update": g["last-update"] };
       for (const [key, tag] of GUEST_STATS) {
@@ -119,11 +128,24 @@ function blockParams(s: Record<string, number>): [string, number][] {
 }
 
 /** `domblkstat`: one disk's counters. */
-export async function blockStats(host: QemuHost, live: LiveDomain, name: string): Promise<[string, number][]> {
+export async function blockStats(
+  host: QemuHost,
+  live: LiveDomain,
+  name: string,
+): Promise<[string, number][]> {
   const disk = findDisk(live.def, name);
-  const list = await host.withMonitor(live, (qmp) => qmp.execute<BlockStatsEntry[]>("query-blockstats"));
+  const list = await host.withMonitor(
+    live,
+    (qmp) => qmp.execute<BlockStatsEntry[]>("query-blockstats"),
+  );
   const s = statsOf(list, disk);
-  if (!s) throw new VirtError("operation-invalid", "qemu", `cannot find statistics for disk '${disk.target.dev}'`);
+  if (!s) {
+    throw new VirtError(
+      "operation-invalid",
+      "qemu",
+      `cannot find statistics for disk '${disk.target.dev}'`,
+    );
+  }
   return blockParams(s);
 }
 
@@ -138,7 +160,16 @@ function netdevCounters(ifname: string): Record<string, number> | undefined {
   };
   const rx = read("rx_bytes");
   if (rx === undefined) return undefined;
-  const names = ["rx_bytes", "rx_packets", "rx_errors", "rx_dropped", "tx_bytes", "tx_packets", "tx_errors", "tx_dropped"];
+  const names = [
+    "rx_bytes",
+    "rx_packets",
+    "rx_errors",
+    "rx_dropped",
+    "tx_bytes",
+    "tx_packets",
+    "tx_errors",
+    "tx_dropped",
+  ];
   return Object.fromEntries(names.map((n) => [n, read(n) ?? 0]));
 }
 
@@ -150,7 +181,9 @@ function netdevCounters(ifname: string): Record<string, number> | undefined {
 export function interfaceStats(live: LiveDomain, name: string): [string, number][] {
   const n = live.def.devices.interfaces.find((i) => i.targetDev === name) ??
     live.def.devices.interfaces.find((i) => i.mac.toLowerCase() === name.toLowerCase());
-  if (!n) throw new VirtError("invalid-arg", "qemu", `invalid path, '${name}' is not a known interface`);
+  if (!n) {
+    throw new VirtError("invalid-arg", "qemu", `invalid path, '${name}' is not a known interface`);
+  }
   const c = n.targetDev ? netdevCounters(n.targetDev) : undefined;
   if (!c) {
     throw new VirtError(
@@ -169,6 +202,14 @@ export function interfaceStats(live: LiveDomain, name: string): [string, number]
     ["tx_errs", c.rx_errors],
     ["tx_drop", c.rx_dropped],
   ];
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU time of one thread in nanoseconds. */
@@ -203,7 +244,9 @@ export async function domainStats(
   await host.withMonitor(live, async (qmp) => {
     if (want(VIR_DOMAIN_STATS_CPU_TOTAL)) {
       const t = processCpuTime(runtime.pid);
-      if (t) out.push(["cpu.time", t.user + t.system], ["cpu.user", t.user], ["cpu.system", t.system]);
+      if (t) {
+        out.push(["cpu.time", t.user + t.system], ["cpu.user", t.user], ["cpu.system", t.system]);
+      }
     }
     if (want(VIR_DOMAIN_STATS_BALLOON)) {
       const alias = balloonAlias(def);
@@ -213,10 +256,15 @@ export async function domainStats(
       out.push(["balloon.current", actual], ["balloon.maximum", def.memory.total]);
     }
     if (want(VIR_DOMAIN_STATS_VCPU)) {
-      const cpus = await qmp.execute<{ "cpu-index": number; "thread-id": number }[]>("query-cpus-fast");
+      const cpus = await qmp.execute<{ "cpu-index": number; "thread-id": number }[]>(
+        "query-cpus-fast",
+      );
       out.push(["vcpu.current", cpus.length], ["vcpu.maximum", def.vcpu.max]);
       for (const c of cpus) {
-        out.push([`vcpu.${c["cpu-index"]}.state`, 1], [`vcpu.${c["cpu-index"]}.time`, threadTime(runtime.pid, c["thread-id"])]);
+        out.push([`vcpu.${c["cpu-index"]}.state`, 1], [
+          `vcpu.${c["cpu-index"]}.time`,
+          threadTime(runtime.pid, c["thread-id"]),
+        ]);
       }
     }
     if (want(VIR_DOMAIN_STATS_INTERFACE)) {
@@ -241,7 +289,12 @@ export async function domainStats(
     if (want(VIR_DOMAIN_STATS_BLOCK)) {
       const disks = def.devices.disks;
       const list = await qmp.execute<BlockStatsEntry[]>("query-blockstats");
-      const info = await qmp.execute<{ qdev?: string; inserted?: { image?: { "virtual-size"?: number; "actual-size"?: number } } }[]>(
+      const info = await qmp.execute<
+        {
+          qdev?: string;
+          inserted?: { image?: { "virtual-size"?: number; "actual-size"?: number } };
+        }[]
+      >(
         "query-block",
       );
       out.push(["block.count", disks.length]);
@@ -263,10 +316,15 @@ export async function domainStats(
         }
         const q = `/machine/peripheral/${d.info.alias}`;
         const img = info.find((b) => b.qdev === q || b.qdev?.startsWith(`${q}/`))?.inserted?.image;
-        if (img?.["actual-size"] !== undefined) out.push([`block.${i}.allocation`, img["actual-size"]]);
+        if (img?.["actual-size"] !== undefined) {
+          out.push([`block.${i}.allocation`, img["actual-size"]]);
+        }
         if (img?.["virtual-size"] !== undefined) {
           out.push([`block.${i}.capacity`, img["virtual-size"]]);
-          out.push([`block.${i}.physical`, img["actual-size"] ?? img["virtual-size"]]);
+          // libvirt's "physical" is the size of the host file or device.
+          const path = "path" in d.source ? d.source.path : undefined;
+          const size = path ? fileSize(path) : undefined;
+          if (size !== undefined) out.push([`block.${i}.physical`, size]);
         }
       });
     }
@@ -287,7 +345,13 @@ export async function screenshot(
   const args: Record<string, unknown> = { filename: file };
   if (screen > 0) {
     const video = live.def.devices.videos[screen];
-    if (!video) throw new VirtError("invalid-arg", "qemu", `no screen ${screen}: the domain has ${live.def.devices.videos.length}`);
+    if (!video) {
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        `no screen ${screen}: the domain has ${live.def.devices.videos.length}`,
+      );
+    }
     args.device = video.info.alias;
   }
   try {
@@ -321,10 +385,18 @@ export async function monitorCommand(
     try {
       msg = JSON.parse(command);
     } catch (e) {
-      throw new VirtError("invalid-arg", "qemu", `cannot parse QMP command '${command}': ${(e as Error).message}`);
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        `cannot parse QMP command '${command}': ${(e as Error).message}`,
+      );
     }
     if (typeof msg?.execute !== "string") {
-      throw new VirtError("invalid-arg", "qemu", `QMP command '${command}' has no 'execute' member`);
+      throw new VirtError(
+        "invalid-arg",
+        "qemu",
+        `QMP command '${command}' has no 'execute' member`,
+      );
     }
     execute = msg.execute;
     args = msg.arguments as Record<string, unknown> | undefined;

@@ -65,7 +65,9 @@ export interface DomainRuntime {
 
 /** Formats a status file: the runtime record and the live domain XML. */
 export function formatStatus(rt: DomainRuntime, domainXml: string): string {
-  return `<domstatus>\n  <runtime>${escapeXml(JSON.stringify(rt))}</runtime>\n${domainXml}</domstatus>\n`;
+  return `<domstatus>\n  <runtime>${
+    escapeXml(JSON.stringify(rt))
+  }</runtime>\n${domainXml}</domstatus>\n`;
 }
 
 /**
@@ -73,7 +75,10 @@ export function formatStatus(rt: DomainRuntime, domainXml: string): string {
  *
  * @throws VirtError `internal-error` naming the file when it is damaged
  */
-export function parseStatus(text: string, file: string): { runtime: DomainRuntime; domainXml: string } {
+export function parseStatus(
+  text: string,
+  file: string,
+): { runtime: DomainRuntime; domainXml: string } {
   const start = text.indexOf("<domain");
   const end = text.lastIndexOf("</domain>");
   if (start < 0 || end < 0) throw damaged(file, "no <domain> element");

@@ -21,7 +21,16 @@ import { DETAIL } from "./states.ts";
 export const SCAN_INTERVAL_MS = 1000;
 
 /** QMP events that change the state of a guest. */
-const STATE_EVENTS = new Set(["SHUTDOWN", "STOP", "RESUME", "SUSPEND", "SUSPEND_DISK", "WAKEUP", "GUEST_PANICKED", "RESET"]);
+const STATE_EVENTS = new Set([
+  "SHUTDOWN",
+  "STOP",
+  "RESUME",
+  "SUSPEND",
+  "SUSPEND_DISK",
+  "WAKEUP",
+  "GUEST_PANICKED",
+  "RESET",
+]);
 
 /** Watches the guests of one host while it has listeners. */
 export class Watcher {

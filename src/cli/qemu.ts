@@ -107,7 +107,9 @@ export async function reset(ctx: CommandContext): Promise<void> {
 }
 
 /** The VNC servers of a running domain: listen address and port, from its live XML. */
-async function vncServers(dom: Domain): Promise<{ address: string; port: number; socket?: string }[]> {
+async function vncServers(
+  dom: Domain,
+): Promise<{ address: string; port: number; socket?: string }[]> {
   const { parseDomainXml } = await import("../conf/domain/parse.ts");
   const def = parseDomainXml(await dom.XMLDesc());
   const out: { address: string; port: number; socket?: string }[] = [];
@@ -140,9 +142,13 @@ export async function vncdisplay(ctx: CommandContext): Promise<void> {
 export async function domdisplay(ctx: CommandContext): Promise<void> {
   const dom = await runningDomain(ctx);
   const type = ctx.str("type");
-  const uris = type !== undefined && type !== "vnc" ? [] : (await vncServers(dom)).map((v) =>
-    v.socket ? `vnc+unix://${v.socket}` : `vnc://${hostPart(v.address) || "localhost"}:${v.port - 5900}`
-  );
+  const uris = type !== undefined && type !== "vnc"
+    ? []
+    : (await vncServers(dom)).map((v) =>
+      v.socket
+        ? `vnc+unix://${v.socket}`
+        : `vnc://${hostPart(v.address) || "localhost"}:${v.port - 5900}`
+    );
   if (!uris.length) throw new CliError("No graphical display found");
   const shown = ctx.bool("all") ? uris : uris.slice(0, 1);
   if (ctx.json) ctx.printJson(shown);
@@ -170,7 +176,10 @@ export async function domstats(ctx: CommandContext): Promise<void> {
   const all: Record<string, Record<string, number | string>> = {};
   let text = "";
   for (const dom of doms) {
-    const stats = await attempt(`Failed to get statistics of domain '${dom.name()}'`, () => dom.stats(groups));
+    const stats = await attempt(
+      `Failed to get statistics of domain '${dom.name()}'`,
+      () => dom.stats(groups),
+    );
     all[dom.name()] = Object.fromEntries(stats);
     text += `Domain: '${dom.name()}'\n` + stats.map(([k, v]) => `  ${k}=${v}\n`).join("") + "\n";
   }
@@ -207,7 +216,9 @@ export async function domblkstat(ctx: CommandContext): Promise<void> {
   let text = "";
   for (const [key, name] of BLOCK_FIELDS) {
     if (stats[key] === undefined) continue;
-    text += human ? `${device} ${name.padEnd(31)} ${stats[key]}\n` : `${device} ${name} ${stats[key]}\n`;
+    text += human
+      ? `${device} ${name.padEnd(31)} ${stats[key]}\n`
+      : `${device} ${name} ${stats[key]}\n`;
   }
   ctx.print(text);
 }
@@ -221,7 +232,11 @@ export async function domifstat(ctx: CommandContext): Promise<void> {
     () => dom.interfaceStats(iface),
   );
   if (ctx.json) ctx.printJson(stats);
-  else ctx.print(Object.entries(stats).filter(([, v]) => v >= 0).map(([k, v]) => `${iface} ${k} ${v}\n`).join(""));
+  else {ctx.print(
+      Object.entries(stats).filter(([, v]) => v >= 0).map(([k, v]) => `${iface} ${k} ${v}\n`).join(
+        "",
+      ),
+    );}
 }
 
 /**
@@ -235,7 +250,10 @@ export async function qemuMonitorCommand(ctx: CommandContext): Promise<void> {
     throw new CliError("Options --hmp and --pretty/--return-value are mutually exclusive");
   }
   const command = ctx.req("cmd");
-  const reply = await attempt("Failed to run QEMU monitor command", () => dom.qemuMonitorCommand(command, hmp));
+  const reply = await attempt(
+    "Failed to run QEMU monitor command",
+    () => dom.qemuMonitorCommand(command, hmp),
+  );
   if (hmp) {
     ctx.print(reply.endsWith("\n") ? reply : reply + "\n");
     return;
@@ -243,7 +261,9 @@ export async function qemuMonitorCommand(ctx: CommandContext): Promise<void> {
   let value: unknown = JSON.parse(reply);
   if (ctx.bool("return-value")) {
     const v = value as { return?: unknown; error?: { desc?: string } };
-    if (v.error) throw new CliError(`Failed to run QEMU monitor command`, new Error(v.error.desc ?? "error"));
+    if (v.error) {
+      throw new CliError(`Failed to run QEMU monitor command`, new Error(v.error.desc ?? "error"));
+    }
     value = v.return;
   }
   ctx.print((ctx.bool("pretty") ? JSON.stringify(value, null, 2) : JSON.stringify(value)) + "\n");

@@ -15,9 +15,15 @@ import {
   VIR_DOMAIN_RUNNING,
   VIR_DOMAIN_SHUTOFF,
 } from "../../src/connect.ts";
-import { ensureTestGuest, findTestKernel, hasStaticBusybox, READY_MARKER } from "../../fixtures/guest/build.ts";
+import {
+  ensureTestGuest,
+  findTestKernel,
+  hasStaticBusybox,
+  READY_MARKER,
+} from "../../fixtures/guest/build.ts";
 import { findLinkIndex } from "../../src/sys/mod.ts";
 import { createBridge, deleteLink } from "../../src/sys/mod.ts";
+import { machineName } from "../../src/host/cgroups.ts";
 
 const kernel = findTestKernel();
 const isRoot = Deno.uid() === 0;
@@ -30,7 +36,11 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const BOOT_TIMEOUT_MS = 60_000;
 
 /** A test guest definition booting the fixture kernel and initrd under TCG. */
-function guestXml(name: string, initrd: string, opts: { cmdline?: string; extra?: string; lifecycle?: string } = {}) {
+function guestXml(
+  name: string,
+  initrd: string,
+  opts: { cmdline?: string; extra?: string; lifecycle?: string } = {},
+) {
   return `<domain type='qemu'>
   <name>${name}</name>
   <memory unit='MiB'>256</memory>
@@ -74,12 +84,29 @@ async function withRoot(fn: (uri: string, root: string) => Promise<void>): Promi
         } catch { /* gone */ }
       }
     } catch { /* nothing started */ }
+    // ... and the cgroups of guests killed that way.
+    const prefix = machineName("qemu", 0, "x", { embedRoot: root }).replace(/0-x$/, "");
+    for (
+      const h of ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "unified"]
+    ) {
+      try {
+        for (const e of Deno.readDirSync(`/sys/fs/cgroup/${h}/machine`)) {
+          if (e.name.startsWith(prefix)) {
+            await Deno.remove(`/sys/fs/cgroup/${h}/machine/${e.name}`).catch(() => {});
+          }
+        }
+      } catch { /* not mounted */ }
+    }
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 }
 
 /** Reads a domain's console until `marker` shows up; returns what was read. */
-async function readConsoleUntil(dom: Domain, marker: string, timeoutMs = BOOT_TIMEOUT_MS): Promise<string> {
+async function readConsoleUntil(
+  dom: Domain,
+  marker: string,
+  timeoutMs = BOOT_TIMEOUT_MS,
+): Promise<string> {
   const stream = await dom.openConsole();
   const reader = stream.readable.getReader();
   const dec = new TextDecoder();
@@ -118,9 +145,11 @@ interface Footprint {
   cgroups: string[];
 }
 
-async function footprint(conn: Connection, root: string, dom: Domain): Promise<Footprint> {
+async function footprint(_conn: Connection, root: string, dom: Domain): Promise<Footprint> {
   const run = `${root}/run/qemu`;
-  const dir = [...Deno.readDirSync(run)].find((e) => e.isDirectory && e.name.startsWith(`domain-${dom.ID()}-`));
+  const dir = [...Deno.readDirSync(run)].find((e) =>
+    e.isDirectory && e.name.startsWith(`domain-${dom.ID()}-`)
+  );
   assert(dir, "no domain folder");
   const pid = Number(Deno.readTextFileSync(`${run}/${dir.name}/qemu.pid`).trim());
   const xml = await dom.XMLDesc();
@@ -130,14 +159,15 @@ async function footprint(conn: Connection, root: string, dom: Domain): Promise<F
     const base = `/sys/fs/cgroup/${h}/machine`;
     try {
       for (const e of Deno.readDirSync(base)) {
-        if (e.name.endsWith(`-${dom.ID()}-${dom.name()}.libvirt-qemu`) && e.name.includes("embed")) {
+        if (
+          e.name.endsWith(`-${dom.ID()}-${dom.name()}.libvirt-qemu`) && e.name.includes("embed")
+        ) {
           const procs = Deno.readTextFileSync(`${base}/${e.name}/cgroup.procs`);
           if (procs.split("\n").includes(String(pid))) cgroups.push(`${base}/${e.name}`);
         }
       }
     } catch { /* hierarchy not mounted */ }
   }
-  void conn;
   return { pid, dir: `${run}/${dir.name}`, status: `${run}/${dom.name()}.xml`, ptys, cgroups };
 }
 
@@ -152,7 +182,9 @@ function exists(path: string): boolean {
 
 /** Checks that the guest's process, folder (sockets, pid file), status file and cgroups are gone. */
 async function assertGone(fp: Footprint): Promise<void> {
-  for (let i = 0; i < 100 && exists(`/proc/${fp.pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && exists(`/proc/${fp.pid}`); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   assert(!exists(`/proc/${fp.pid}`), `QEMU process ${fp.pid} is still there`);
   assert(!exists(fp.dir), `domain folder ${fp.dir} (monitor sockets, pid file) is still there`);
   assert(!exists(fp.status), `status file ${fp.status} is still there`);
@@ -166,16 +198,11 @@ async function assertGone(fp: Footprint): Promise<void> {
   }
 }
 
-async function waitForState(dom: Domain, state: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await dom.state().catch(() => [VIR_DOMAIN_SHUTOFF, 0]))[0] !== state) {
-    if (Date.now() > deadline) throw new Error(`domain did not reach state ${state}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Runs the CLI against `uri`; returns its output. */
-async function cli(uri: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  uri: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "-c", uri, ...args],
     stdin: "null",
@@ -185,7 +212,9 @@ async function cli(uri: string, ...args: string[]): Promise<{ code: number; stdo
 }
 
 /** Collects lifecycle events as "type/reason" strings. */
-function collectEvents(conn: Connection): { events: string[]; stop: () => void; waitFor: (e: string) => Promise<void> } {
+function collectEvents(
+  conn: Connection,
+): { events: string[]; stop: () => void; waitFor: (e: string) => Promise<void> } {
   const events: string[] = [];
   const it = conn.domainEvents();
   const waiters: [string, () => void][] = [];
@@ -201,14 +230,18 @@ function collectEvents(conn: Connection): { events: string[]; stop: () => void; 
     stop: () => void it.return?.(),
     waitFor: (want) =>
       events.includes(want) ? Promise.resolve() : new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no event ${want}; got ${events.join(", ")}`)), BOOT_TIMEOUT_MS);
+        const t = setTimeout(
+          () => reject(new Error(`no event ${want}; got ${events.join(", ")}`)),
+          BOOT_TIMEOUT_MS,
+        );
         waiters.push([want, () => (clearTimeout(t), resolve())]);
       }),
   };
 }
 
 Deno.test({
-  name: "qemu driver: boot from XML, console marker, suspend/resume, ACPI shutdown, events, nothing left",
+  name:
+    "qemu driver: boot from XML, console marker, suspend/resume, ACPI shutdown, events, nothing left",
   ignore: noGuest,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -242,7 +275,15 @@ Deno.test({
         assertEquals(dom.ID(), -1);
         await assertGone(fp);
         await ev.waitFor("stopped/shutdown");
-        for (const e of ["defined/added", "started/booted", "suspended/paused", "resumed/unpaused", "shutdown/guest"]) {
+        for (
+          const e of [
+            "defined/added",
+            "started/booted",
+            "suspended/paused",
+            "resumed/unpaused",
+            "shutdown/guest",
+          ]
+        ) {
           assert(ev.events.includes(e), `missing event ${e}: ${ev.events.join(", ")}`);
         }
         const left = [...Deno.readDirSync(`${root}/run/qemu`)].map((e) => e.name).sort();
@@ -256,7 +297,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "qemu driver: a guest that powers off while nobody watches is cleaned up by the next connection",
+  name:
+    "qemu driver: a guest that powers off while nobody watches is cleaned up by the next connection",
   ignore: noGuest,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -294,7 +336,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "qemu driver: a guest started by one process is controlled after that process exits (CLI console, destroy)",
+  name:
+    "qemu driver: a guest started by one process is controlled after that process exits (CLI console, destroy)",
   ignore: noGuest,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -330,8 +373,15 @@ Deno.test({
       await w.write(new Uint8Array([0x1d]));
       await w.close();
       reader.releaseLock();
-      const [status] = await Promise.all([child.status, child.stdout.cancel(), new Response(child.stderr).text()]);
-      assert(text.startsWith("Connected to domain 'vk-cli'\nEscape character is ^] (Ctrl + ])\n"), text);
+      const [status] = await Promise.all([
+        child.status,
+        child.stdout.cancel(),
+        new Response(child.stderr).text(),
+      ]);
+      assert(
+        text.startsWith("Connected to domain 'vk-cli'\nEscape character is ^] (Ctrl + ])\n"),
+        text,
+      );
       assert(text.includes(READY_MARKER), text);
       assertEquals(status.code, 0);
       // A new managing process (this one) takes over.
@@ -360,7 +410,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "qemu driver: reboot and on_poweroff=restart keep the guest running; reset; on_reboot=destroy stops it",
+  name:
+    "qemu driver: reboot and on_poweroff=restart keep the guest running; reset; on_reboot=destroy stops it",
   ignore: noGuest,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -403,7 +454,10 @@ Deno.test({
         await d2.reset();
         const deadline = Date.now() + 30_000;
         while ((await conn.listAllDomains()).length > 0) {
-          assert(Date.now() < deadline, "the domain did not stop after a reset with on_reboot=destroy");
+          assert(
+            Date.now() < deadline,
+            "the domain did not stop after a reset with on_reboot=destroy",
+          );
           await new Promise((r) => setTimeout(r, 200));
         }
         await assertGone(fp2);
@@ -444,7 +498,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "qemu driver: refuses a missing emulator, unknown machine, missing disk, duplicate name before starting anything",
+  name:
+    "qemu driver: refuses a missing emulator, unknown machine, missing disk, duplicate name before starting anything",
   ignore: noQemu,
   async fn() {
     await withRoot(async (uri, root) => {
@@ -452,7 +507,10 @@ Deno.test({
       try {
         const base = emptyXml("vk-bad");
         await assertRejects(
-          () => conn.defineXML(base.replace("<devices>", "<devices><emulator>/nonexistent/qemu</emulator>")),
+          () =>
+            conn.defineXML(
+              base.replace("<devices>", "<devices><emulator>/nonexistent/qemu</emulator>"),
+            ),
           Error,
           "<emulator>/nonexistent/qemu</emulator>",
         );
@@ -474,22 +532,43 @@ Deno.test({
         );
         await conn.defineXML(base);
         await assertRejects(
-          () => conn.defineXML(base.replace("<name>vk-bad</name>", "<name>vk-bad</name><uuid>11111111-2222-3333-4444-555555555555</uuid>")),
+          () =>
+            conn.defineXML(
+              base.replace(
+                "<name>vk-bad</name>",
+                "<name>vk-bad</name><uuid>11111111-2222-3333-4444-555555555555</uuid>",
+              ),
+            ),
           Error,
           "<name>vk-bad</name>: domain 'vk-bad' already exists",
         );
         await assertRejects(
-          () => conn.createXML(base.replace("<name>vk-bad</name>", "<name>vk-bad</name><uuid>11111111-2222-3333-4444-555555555555</uuid>")),
+          () =>
+            conn.createXML(
+              base.replace(
+                "<name>vk-bad</name>",
+                "<name>vk-bad</name><uuid>11111111-2222-3333-4444-555555555555</uuid>",
+              ),
+            ),
           Error,
           "<name>vk-bad</name>: domain 'vk-bad' already exists",
         );
         // Nothing ran: no domain folder, no status file, no log of a start.
         const run = `${root}/run/qemu`;
         const names = exists(run) ? [...Deno.readDirSync(run)].map((e) => e.name) : [];
-        assert(!names.some((n) => n.startsWith("domain-") || n.endsWith(".xml") || n.endsWith(".log")), names.join(","));
+        assert(
+          !names.some((n) => n.startsWith("domain-") || n.endsWith(".xml") || n.endsWith(".log")),
+          names.join(","),
+        );
         // QEMU dying at start is reported with the end of its log.
-        const dying = emptyXml("vk-dies").replace("<domain type='qemu'>", "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
-          .replace("</devices>", "</devices><qemu:commandline><qemu:arg value='-no-such-option'/></qemu:commandline>");
+        const dying = emptyXml("vk-dies").replace(
+          "<domain type='qemu'>",
+          "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>",
+        )
+          .replace(
+            "</devices>",
+            "</devices><qemu:commandline><qemu:arg value='-no-such-option'/></qemu:commandline>",
+          );
         let message = "";
         await conn.createXML(dying).catch((e) => (message = (e as Error).message));
         assertMatch(message, /QEMU exited with status 1 while starting/);
@@ -517,11 +596,23 @@ Deno.test({
         const results = await Promise.allSettled([
           (await a.lookupByName("vk-race")).create(),
           (await b.lookupByName("vk-race")).create(),
-          new Deno.Command(Deno.execPath(), { args: ["run", "-A", MAIN, "-c", uri, "start", "vk-race"] }).output(),
+          new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", MAIN, "-c", uri, "start", "vk-race"],
+          }).output(),
         ]);
-        const ok = results.filter((r) => r.status === "fulfilled" && (!("value" in r) || !(r.value as Deno.CommandOutput)?.code)).length;
-        assertEquals(ok, 1, JSON.stringify(results.map((r) => r.status)));
-        const dirs = [...Deno.readDirSync(`${root}/run/qemu`)].filter((e) => e.name.startsWith("domain-"));
+        const ok = results.filter((r) =>
+          r.status === "fulfilled" && (!("value" in r) || !(r.value as Deno.CommandOutput)?.code)
+        ).length;
+        assertEquals(
+          ok,
+          1,
+          JSON.stringify(results.map((r) =>
+            r.status
+          )),
+        );
+        const dirs = [...Deno.readDirSync(`${root}/run/qemu`)].filter((e) =>
+          e.name.startsWith("domain-")
+        );
         assertEquals(dirs.length, 1);
         const dom = await a.lookupByName("vk-race");
         const fp = await footprint(a, root, dom);
@@ -541,10 +632,21 @@ Deno.test({
         await again.close();
         await assertGone(fp2);
 
-        const nativeXml = emptyXml("vk-native").replace("</name>", "</name><uuid>0f4c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b</uuid>");
+        const nativeXml = emptyXml("vk-native").replace(
+          "</name>",
+          "</name><uuid>0f4c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b</uuid>",
+        );
         const native = await a.domainXMLToNative("qemu-argv", nativeXml);
-        assertMatch(native, /^LC_ALL=C PATH=\S+ HOME=\S+ .*\/usr\/bin\/qemu-system-x86_64 -name guest=vk-native,debug-threads=on -S -machine pc-i440fx-[\d.]+,accel=tcg/);
-        const viaCli = await cli(uri, "domxml-to-native", "qemu-argv", await writeTemp(root, nativeXml));
+        assertMatch(
+          native,
+          /^LC_ALL=C PATH=\S+ HOME=\S+ .*\/usr\/bin\/qemu-system-x86_64 -name guest=vk-native,debug-threads=on -S -machine pc-i440fx-[\d.]+,accel=tcg/,
+        );
+        const viaCli = await cli(
+          uri,
+          "domxml-to-native",
+          "qemu-argv",
+          await writeTemp(root, nativeXml),
+        );
         assertEquals(viaCli.code, 0, viaCli.stderr);
         assertEquals(viaCli.stdout, native + "\n");
       } finally {
@@ -584,10 +686,22 @@ Deno.test({
           const first = xml.match(/<target dev='(vnet\d+)'\/>/)?.[1];
           assert(first, xml);
           assert(findLinkIndex(first) !== undefined);
-          assertEquals(Deno.readLinkSync(`/sys/class/net/${first}/master`).split("/").pop(), bridge);
+          assertEquals(
+            Deno.readLinkSync(`/sys/class/net/${first}/master`).split("/").pop(),
+            bridge,
+          );
           assert(findLinkIndex(tap) !== undefined);
           const stats = await dom.interfaceStats(tap);
-          assertEquals(Object.keys(stats), ["rx_bytes", "rx_packets", "rx_errs", "rx_drop", "tx_bytes", "tx_packets", "tx_errs", "tx_drop"]);
+          assertEquals(Object.keys(stats), [
+            "rx_bytes",
+            "rx_packets",
+            "rx_errs",
+            "rx_drop",
+            "tx_bytes",
+            "tx_packets",
+            "tx_errs",
+            "tx_drop",
+          ]);
           const fp = await footprint(conn, root, dom);
           await dom.destroy();
           await assertGone(fp);
@@ -600,5 +714,48 @@ Deno.test({
     } finally {
       deleteLink(bridge);
     }
+  },
+});
+
+Deno.test({
+  name: "qemu driver: a guest on a virtual network gets its address from the network's DHCP server",
+  ignore: noGuest || noRoot || skipUnless(hasCommand("dnsmasq"), "dnsmasq is not installed"),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const initrd = await ensureTestGuest();
+    const n = 100 + Math.floor(Math.random() * 150);
+    const bridge = `vkqnet${n}`;
+    await withRoot(async (uri, root) => {
+      const conn = await open(uri);
+      const net = await conn.networkDefineXML(`<network>
+  <name>vkq-net</name>
+  <bridge name='${bridge}'/>
+  <ip address='10.213.${n}.1' netmask='255.255.255.0'>
+    <dhcp><range start='10.213.${n}.10' end='10.213.${n}.20'/></dhcp>
+  </ip>
+</network>`);
+      await net.create();
+      try {
+        const dom = await conn.createXML(guestXml("vk-net", initrd, {
+          cmdline: "virtkit.dhcp=1",
+          extra:
+            "<interface type='network'><source network='vkq-net'/><model type='virtio'/></interface>",
+        }));
+        const fp = await footprint(conn, root, dom);
+        const tap = (await dom.XMLDesc()).match(/<target dev='(vnet\d+)'\/>/)?.[1];
+        assert(tap, "the live XML names the TAP device");
+        assertEquals(Deno.readLinkSync(`/sys/class/net/${tap}/master`).split("/").pop(), bridge);
+        const text = await readConsoleUntil(dom, "VIRTKIT-DHCP-");
+        assertMatch(text, new RegExp(`VIRTKIT-DHCP-ADDRESS 10\\.213\\.${n}\\.(1\\d|20)`));
+        await dom.destroy();
+        await assertGone(fp);
+        assertEquals(findLinkIndex(tap), undefined);
+      } finally {
+        await net.destroy().catch(() => {});
+        await net.undefine().catch(() => {});
+        await conn.close();
+      }
+    });
   },
 });
