@@ -21,6 +21,9 @@ declare -A NEEDED=(
   [lxc-execute]=lxc
   [virsh]=libvirt-clients
   [libvirtd]=libvirt-daemon
+  [virt-host-validate]=libvirt-clients
+  [openssl]=openssl
+  [systemd-analyze]=systemd
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do
@@ -28,6 +31,7 @@ for cmd in "${!NEEDED[@]}"; do
 done
 /usr/bin/python3 -c "import libvirt" 2>/dev/null || missing+=(python3-libvirt)
 ls /boot/vmlinuz-* >/dev/null 2>&1 || missing+=(linux-image-amd64)
+ls /usr/share/OVMF/OVMF_CODE*.fd >/dev/null 2>&1 || missing+=(ovmf)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

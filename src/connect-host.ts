@@ -16,6 +16,7 @@
  */
 import { VirtError } from "./errors.ts";
 import type { Connection, DriverConnection } from "./connect.ts";
+import { NODEDEV_CAP_NAMES } from "./host/nodedev/def.ts";
 
 // ---- constants (libvirt's values) -------------------------------------------
 
@@ -51,30 +52,7 @@ export const VIR_SECRET_DEFINE_VALIDATE = 1 << 0;
  * Node device capability names in `virNodeDevCapType` order: the
  * `VIR_CONNECT_LIST_NODE_DEVICES_CAP_*` bit of a name is `1 << index`.
  */
-export const NODE_DEVICE_CAP_FLAGS = [
-  "system",
-  "pci",
-  "usb_device",
-  "usb",
-  "net",
-  "scsi_host",
-  "scsi_target",
-  "scsi",
-  "storage",
-  "fc_host",
-  "vports",
-  "scsi_generic",
-  "drm",
-  "mdev_types",
-  "mdev",
-  "ccw",
-  "css",
-  "vdpa",
-  "ap_card",
-  "ap_queue",
-  "ap_matrix",
-  "vpd",
-] as const;
+export const NODE_DEVICE_CAP_FLAGS = NODEDEV_CAP_NAMES;
 
 /** {@link Connection.listAllDevices} filter: inactive devices (mdevs defined but not started). */
 export const VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE = 0x40000000;

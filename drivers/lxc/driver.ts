@@ -37,6 +37,7 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../src/connect.ts";
 import { VirtError } from "../../src/errors.ts";
+import { checkDriverFlags, noDomainError, notRunningError, Subscriptions } from "../common.ts";
 import type { MachineCgroup } from "../../src/host/cgroups.ts";
 import { checkObjectName, ensureDir, stateLocation, withFileLock } from "../../src/state/mod.ts";
 import { HostServices } from "../../src/host/services.ts";
@@ -69,22 +70,15 @@ const DETAIL = {
 };
 
 function noDomain(what: string): VirtError {
-  return new VirtError("no-domain", "lxc", `no domain with matching ${what}`);
+  return noDomainError("lxc", what);
 }
 
 function notRunning(name: string): VirtError {
-  return new VirtError("operation-invalid", "lxc", `domain '${name}' is not running`);
+  return notRunningError("lxc", name);
 }
 
 function checkFlags(flags: number, allowed: number, operation: string): void {
-  const extra = flags & ~allowed;
-  if (extra) {
-    throw new VirtError(
-      "argument-unsupported",
-      "lxc",
-      `unsupported flags (0x${extra.toString(16)}) for ${operation} in the LXC driver`,
-    );
-  }
+  checkDriverFlags(flags, allowed, operation, "lxc", "LXC");
 }
 
 /** Writes a sysvinit `/dev/initctl` runlevel request; false when nothing listens there. */
@@ -113,7 +107,7 @@ async function initctl(initPid: number, runlevel: "0" | "6"): Promise<boolean> {
 export class LxcConnection implements DriverConnection {
   readonly type = "LXC";
   readonly #autodestroy = new Map<string, number>();
-  readonly #unsubscribers = new Set<() => void>();
+  readonly #subscriptions = new Subscriptions();
   #closed = false;
 
   constructor(
@@ -132,7 +126,7 @@ export class LxcConnection implements DriverConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const off of [...this.#unsubscribers]) off();
+    this.#subscriptions.closeAll();
     for (const [name, id] of this.#autodestroy) {
       const rec = await this.host.refresh(name).catch(() => undefined);
       if (rec?.live?.runtime.id === id) await this.#stop(rec, rec.live).catch(() => {});
@@ -745,12 +739,6 @@ export class LxcConnection implements DriverConnection {
   }
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {
-    const off = this.host.subscribe(listener);
-    const unsubscribe = () => {
-      this.#unsubscribers.delete(unsubscribe);
-      off();
-    };
-    this.#unsubscribers.add(unsubscribe);
-    return unsubscribe;
+    return this.#subscriptions.add(this.host.subscribe(listener));
   }
 }

@@ -8,9 +8,7 @@
  * controller's log) and `NAME.root` (the staging directory of the root).
  * @module
  */
-import { VirtError } from "../../src/errors.ts";
-import { directText, elementChildren, parseXml } from "../../src/xml/mod.ts";
-import { escapeXml } from "../../src/xml/writer.ts";
+import { formatStatusFile, parseStatusFile } from "../../src/state/mod.ts";
 
 /** Version of the runtime record; a status file of another version is not trusted. */
 export const STATUS_VERSION = 1;
@@ -41,11 +39,9 @@ export interface ContainerRuntime {
   startedAt: number;
 }
 
-/** Formats a status file. */
+/** Formats a status file: the runtime record and the live domain XML. */
 export function formatStatus(rt: ContainerRuntime, domainXml: string): string {
-  return `<domstatus>\n  <runtime>${
-    escapeXml(JSON.stringify(rt))
-  }</runtime>\n${domainXml}</domstatus>\n`;
+  return formatStatusFile(rt, domainXml);
 }
 
 /**
@@ -57,26 +53,7 @@ export function parseStatus(
   text: string,
   file: string,
 ): { runtime: ContainerRuntime; domainXml: string } {
-  const start = text.indexOf("<domain");
-  const end = text.lastIndexOf("</domain>");
-  if (start < 0 || end < 0) throw damaged(file, "no <domain> element");
-  const head = parseXml(text.slice(0, start) + "</domstatus>", "lxc");
-  const runtimeEl = elementChildren(head).find((e) => e.name === "runtime");
-  if (head.name !== "domstatus" || !runtimeEl) throw damaged(file, "no <runtime> element");
-  let runtime: ContainerRuntime;
-  try {
-    runtime = JSON.parse(directText(runtimeEl)) as ContainerRuntime;
-  } catch (e) {
-    throw damaged(file, `bad runtime record (${(e as Error).message})`);
-  }
-  if (runtime.version !== STATUS_VERSION) {
-    throw damaged(file, `runtime record version ${runtime.version}, expected ${STATUS_VERSION}`);
-  }
-  return { runtime, domainXml: text.slice(start, end + "</domain>".length) + "\n" };
-}
-
-function damaged(file: string, why: string): VirtError {
-  return new VirtError("internal-error", "lxc", `damaged status file '${file}': ${why}`);
+  return parseStatusFile<ContainerRuntime>(text, file, "lxc", STATUS_VERSION);
 }
 
 /** A process's start time (field 22 of `/proc/PID/stat`), or undefined when it is gone. */

@@ -6,6 +6,14 @@
  */
 import { VirtError } from "../../src/errors.ts";
 import {
+  checkDriverFlags,
+  noDomainError,
+  noPersistentConfigError,
+  notRunningError,
+  Subscriptions,
+  vcpuCountFlags,
+} from "../common.ts";
+import {
   type ConsoleStream,
   type DomainInfo,
   type DomainRef,
@@ -18,8 +26,6 @@ import {
   type NetworkSummary,
   type NodeInfo,
   settle,
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_DEFINE_VALIDATE,
   VIR_DOMAIN_DESTROY_GRACEFUL,
   VIR_DOMAIN_PAUSED,
@@ -30,7 +36,6 @@ import {
   VIR_DOMAIN_START_FORCE_BOOT,
   VIR_DOMAIN_START_PAUSED,
   VIR_DOMAIN_START_VALIDATE,
-  VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
@@ -79,22 +84,15 @@ const AGENT_CHANNEL = "org.qemu.guest_agent.0";
 type NetModule = typeof import("../../src/net/driver.ts");
 
 function checkFlags(flags: number, allowed: number, operation: string): void {
-  const extra = flags & ~allowed;
-  if (extra) {
-    throw new VirtError(
-      "argument-unsupported",
-      "qemu",
-      `unsupported flags (0x${extra.toString(16)}) for ${operation} in the QEMU driver`,
-    );
-  }
+  checkDriverFlags(flags, allowed, operation, "qemu", "QEMU");
 }
 
 function notRunning(name: string): VirtError {
-  return new VirtError("operation-invalid", "qemu", `domain '${name}' is not running`);
+  return notRunningError("qemu", name);
 }
 
 function noDomain(what: string): VirtError {
-  return new VirtError("no-domain", "qemu", `no domain with matching ${what}`);
+  return noDomainError("qemu", what);
 }
 
 /** A connection to the QEMU driver. */
@@ -102,7 +100,7 @@ export class QemuConnection implements DriverConnection {
   readonly type = "QEMU";
   /** Domains started with `VIR_DOMAIN_START_AUTODESTROY` on this connection, by name and id. */
   readonly #autodestroy = new Map<string, number>();
-  readonly #unsubscribers = new Set<() => void>();
+  readonly #subscriptions = new Subscriptions();
   #closed = false;
 
   /**
@@ -128,7 +126,7 @@ export class QemuConnection implements DriverConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const off of [...this.#unsubscribers]) off();
+    this.#subscriptions.closeAll();
     for (const [name, id] of this.#autodestroy) {
       await this.host.withDomain(name, async () => {
         const rec = await this.host.refreshLocked(name);
@@ -649,31 +647,12 @@ export class QemuConnection implements DriverConnection {
   }
 
   async domainVcpus(uuid: string, flags: number): Promise<number> {
-    checkFlags(
-      flags,
-      VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
-      "vcpucount",
-    );
-    const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
-    const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0;
-    if (live && config) {
-      throw new VirtError(
-        "invalid-arg",
-        "qemu",
-        "the live and config flags are mutually exclusive here",
-      );
-    }
+    const { live, config, maximum } = vcpuCountFlags(flags, "qemu", "QEMU");
     const rec = await this.#get(uuid);
     if (live && !rec.live) throw notRunning(rec.name);
-    if (config && !rec.config) {
-      throw new VirtError(
-        "operation-invalid",
-        "qemu",
-        "transient domains do not have any persistent config",
-      );
-    }
+    if (config && !rec.config) throw noPersistentConfigError("qemu");
     const def = config ? rec.config! : rec.live?.def ?? rec.config!;
-    return flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpu.max : def.vcpu.current;
+    return maximum ? def.vcpu.max : def.vcpu.current;
   }
 
   async domainMemoryStats(uuid: string): Promise<[string, number][]> {
@@ -823,13 +802,7 @@ export class QemuConnection implements DriverConnection {
   }
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {
-    const off = this.host.subscribe(listener);
-    const unsubscribe = () => {
-      this.#unsubscribers.delete(unsubscribe);
-      off();
-    };
-    this.#unsubscribers.add(unsubscribe);
-    return unsubscribe;
+    return this.#subscriptions.add(this.host.subscribe(listener));
   }
 }
 

@@ -12,9 +12,7 @@
  * ```
  * @module
  */
-import { VirtError } from "../../src/errors.ts";
-import { directText, elementChildren, parseXml } from "../../src/xml/mod.ts";
-import { escapeXml } from "../../src/xml/writer.ts";
+import { formatStatusFile, parseStatusFile } from "../../src/state/mod.ts";
 
 /** Version of the runtime record; a status file of another version is not trusted. */
 export const STATUS_VERSION = 1;
@@ -65,9 +63,7 @@ export interface DomainRuntime {
 
 /** Formats a status file: the runtime record and the live domain XML. */
 export function formatStatus(rt: DomainRuntime, domainXml: string): string {
-  return `<domstatus>\n  <runtime>${
-    escapeXml(JSON.stringify(rt))
-  }</runtime>\n${domainXml}</domstatus>\n`;
+  return formatStatusFile(rt, domainXml);
 }
 
 /**
@@ -79,24 +75,5 @@ export function parseStatus(
   text: string,
   file: string,
 ): { runtime: DomainRuntime; domainXml: string } {
-  const start = text.indexOf("<domain");
-  const end = text.lastIndexOf("</domain>");
-  if (start < 0 || end < 0) throw damaged(file, "no <domain> element");
-  const head = parseXml(text.slice(0, start) + "</domstatus>", "qemu");
-  const runtimeEl = elementChildren(head).find((e) => e.name === "runtime");
-  if (head.name !== "domstatus" || !runtimeEl) throw damaged(file, "no <runtime> element");
-  let runtime: DomainRuntime;
-  try {
-    runtime = JSON.parse(directText(runtimeEl)) as DomainRuntime;
-  } catch (e) {
-    throw damaged(file, `bad runtime record (${(e as Error).message})`);
-  }
-  if (runtime.version !== STATUS_VERSION) {
-    throw damaged(file, `runtime record version ${runtime.version}, expected ${STATUS_VERSION}`);
-  }
-  return { runtime, domainXml: text.slice(start, end + "</domain>".length) + "\n" };
-}
-
-function damaged(file: string, why: string): VirtError {
-  return new VirtError("internal-error", "qemu", `damaged status file '${file}': ${why}`);
+  return parseStatusFile<DomainRuntime>(text, file, "qemu", STATUS_VERSION);
 }

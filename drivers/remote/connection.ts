@@ -16,6 +16,7 @@ import type {
   NetworkSummary,
   NodeInfo,
 } from "../../src/connect.ts";
+import { Subscriptions } from "../common.ts";
 import { subscribeEvents } from "./events.ts";
 import { remoteServices } from "./services.ts";
 import type { HttpTransport } from "./transport.ts";
@@ -37,7 +38,7 @@ function ref(s: DomainRef): DomainRef {
 /** One connection through a server. */
 export class RemoteConnection implements DriverConnection {
   readonly #http: HttpTransport;
-  readonly #unsubscribers = new Set<() => void>();
+  readonly #subscriptions = new Subscriptions();
   /** Secrets, node devices and host statistics, as the server's driver has them. */
   readonly services: DriverServices;
 
@@ -64,8 +65,7 @@ export class RemoteConnection implements DriverConnection {
   }
 
   close(): Promise<void> {
-    for (const u of this.#unsubscribers) u();
-    this.#unsubscribers.clear();
+    this.#subscriptions.closeAll();
     this.#http.close();
     return Promise.resolve();
   }
@@ -357,12 +357,6 @@ export class RemoteConnection implements DriverConnection {
   }
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {
-    const stop = subscribeEvents(this.#http, listener);
-    const unsubscribe = () => {
-      stop();
-      this.#unsubscribers.delete(unsubscribe);
-    };
-    this.#unsubscribers.add(unsubscribe);
-    return unsubscribe;
+    return this.#subscriptions.add(subscribeEvents(this.#http, listener));
   }
 }

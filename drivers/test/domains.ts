@@ -6,11 +6,10 @@
  */
 import type { DomainDef } from "../../src/conf/domain/mod.ts";
 import { VirtError } from "../../src/errors.ts";
+import { checkDriverFlags, noPersistentConfigError, vcpuCountFlags } from "../common.ts";
 import {
   type DomainInfo,
   type DomainRef,
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_DEFINE_VALIDATE,
   VIR_DOMAIN_DESTROY_GRACEFUL,
   VIR_DOMAIN_EVENT_DEFINED,
@@ -24,7 +23,6 @@ import {
   VIR_DOMAIN_SHUTOFF,
   VIR_DOMAIN_START_PAUSED,
   VIR_DOMAIN_START_VALIDATE,
-  VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_XML_INACTIVE,
   VIR_DOMAIN_XML_MIGRATABLE,
   VIR_DOMAIN_XML_SECURE,
@@ -56,14 +54,7 @@ const UNDEFINE_FLAGS = UNDEFINE_MANAGED_SAVE | (1 << 1) | (1 << 4);
 
 /** Rejects flags outside `allowed`, naming the operation. */
 export function checkFlags(flags: number, allowed: number, operation: string): void {
-  const extra = flags & ~allowed;
-  if (extra) {
-    throw new VirtError(
-      "argument-unsupported",
-      "test",
-      `unsupported flags (0x${extra.toString(16)}) for ${operation} in the test driver`,
-    );
-  }
+  checkDriverFlags(flags, allowed, operation, "test", "test");
 }
 
 function notRunning(): VirtError {
@@ -314,34 +305,15 @@ export async function domainInfo(host: TestHost, uuid: string): Promise<DomainIn
  */
 export async function domainVcpus(host: TestHost, uuid: string, flags: number): Promise<number> {
   const dom = host.findDomain({ uuid });
-  checkFlags(
-    flags,
-    VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
-    "vcpucount",
-  );
-  const live = (flags & VIR_DOMAIN_AFFECT_LIVE) !== 0;
-  const config = (flags & VIR_DOMAIN_AFFECT_CONFIG) !== 0;
-  if (live && config) {
-    throw new VirtError(
-      "invalid-arg",
-      "test",
-      "the live and config flags are mutually exclusive here",
-    );
-  }
+  const { live, config, maximum } = vcpuCountFlags(flags, "test", "test");
   const current = await host.def(dom);
   let def = current;
   if (live && dom.id === -1) throw notRunning();
   if (config) {
-    if (!dom.persistent) {
-      throw new VirtError(
-        "operation-invalid",
-        "test",
-        "transient domains do not have any persistent config",
-      );
-    }
+    if (!dom.persistent) throw noPersistentConfigError("test");
     def = dom.newDef ?? current;
   }
-  return flags & VIR_DOMAIN_VCPU_MAXIMUM ? def.vcpu.max : def.vcpu.current;
+  return maximum ? def.vcpu.max : def.vcpu.current;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { type Connection, importLazily, open, VIR_DOMAIN_XML_INACTIVE } from "../connect.ts";
 import { VirtError } from "../errors.ts";
-import { readFile } from "./domain.ts";
+import { readFile } from "./files.ts";
 import { lookupDomain } from "./lookup.ts";
 import { CliError } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
@@ -49,22 +49,6 @@ function absolute(path: string): string {
   if (path.startsWith("/")) return path;
   const cwd = Deno.cwd();
   return `${cwd === "/" ? "" : cwd}/${path.replace(/^\.\//, "")}`;
-}
-
-/** Reads a file's bytes, failing with virsh's wording. */
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "No such file or directory"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "Permission denied"
-      : e instanceof Deno.errors.IsADirectory
-      ? "Is a directory"
-      : (e as Error).message;
-    throw new CliError(`Failed to open file '${path}': ${why}`);
-  }
 }
 
 async function datastores(ctx: CommandContext, format: string): Promise<Map<string, string>> {

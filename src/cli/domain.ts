@@ -26,31 +26,6 @@ import { lookupDomain } from "./lookup.ts";
 import type { CommandContext } from "./spec.ts";
 import { CliError } from "./output.ts";
 
-/** Reads a file as virsh does, failing with its wording. */
-export async function readFile(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "No such file or directory"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "Permission denied"
-      : e instanceof Deno.errors.IsADirectory
-      ? "Is a directory"
-      : (e as Error).message;
-    throw new CliError(`Failed to open file '${path}': ${why}`);
-  }
-}
-
-/** Runs `f`, turning its failure into `message` followed by the cause. */
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
-  }
-}
-
 /** Reports an action's success: virsh's sentence, or JSON. */
 function done(ctx: CommandContext, text: string, domain: string, result: string): void {
   if (ctx.json) ctx.printJson({ domain, result });

@@ -11,14 +11,6 @@ import type { CommandContext } from "./spec.ts";
 /** libvirt's "unlimited" memory parameter value, in KiB. */
 const UNLIMITED = 9007199254740991;
 
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
-  }
-}
-
 /** One `name : value` line, as virsh lays out typed parameters. */
 function line(name: string, value: string | number): string {
   return `${name.padEnd(15)}: ${value}\n`;

@@ -16,19 +16,10 @@ import {
   VIR_NETWORK_XML_INACTIVE,
 } from "../connect.ts";
 import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from "../net/update.ts";
-import { readFile } from "./domain.ts";
+import { readFile } from "./files.ts";
 import { lookupNetwork } from "./lookup.ts";
 import { CliError, compareNames, formatTable } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
-
-/** Runs `f`, turning its failure into `message` followed by the cause. */
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
-  }
-}
 
 /** Reports an action's success: virsh's sentence, or JSON. */
 function done(ctx: CommandContext, text: string, network: string, result: string): void {

@@ -13,7 +13,7 @@ import {
   VIR_NODE_DEVICE_CREATE_XML_VALIDATE,
 } from "../connect.ts";
 import { formatDeviceTree } from "../host/nodedev/tree.ts";
-import { readFile } from "./domain.ts";
+import { readFile } from "./files.ts";
 import { CliError, compareNames } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
@@ -25,15 +25,6 @@ async function lookupDevice(ctx: CommandContext): Promise<NodeDevice> {
     return await conn.nodeDeviceLookupByName(name);
   } catch (e) {
     throw new CliError(`Could not find matching device '${name}'`, e);
-  }
-}
-
-/** Runs `f`, turning its failure into `message` followed by the cause. */
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
   }
 }
 

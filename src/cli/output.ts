@@ -46,6 +46,15 @@ export class CliError extends Error {
   }
 }
 
+/** Runs `f`, turning its failure into a {@link CliError} of `message` followed by the cause. */
+export async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new CliError(message, e);
+  }
+}
+
 /** Case-insensitive ASCII order, as virsh sorts names. */
 export function compareNames(a: string, b: string): number {
   const x = a.toLowerCase();

@@ -21,14 +21,6 @@ import type { CommandContext } from "./spec.ts";
 /** The byte that leaves a console session: Ctrl-] (0x1d), as in virsh. */
 const ESCAPE = 0x1d;
 
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
-  }
-}
-
 async function writeAllStdout(text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));

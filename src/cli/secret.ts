@@ -16,7 +16,7 @@ import {
   VIR_SECRET_DEFINE_VALIDATE,
 } from "../connect.ts";
 import { VirtError } from "../errors.ts";
-import { readFile } from "./domain.ts";
+import { readFile } from "./files.ts";
 import { CliError, compareNames, formatTable } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
@@ -42,15 +42,6 @@ async function lookupSecret(ctx: CommandContext): Promise<Secret> {
     return await find(conn, word);
   } catch (e) {
     throw new CliError(`failed to get secret '${word}'`, e);
-  }
-}
-
-/** Runs `f`, turning its failure into `message` followed by the cause. */
-async function attempt<T>(message: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw new CliError(message, e);
   }
 }
 
@@ -116,22 +107,6 @@ export async function secretDumpxml(ctx: CommandContext): Promise<void> {
   const xml = await s.XMLDesc();
   if (ctx.json) ctx.printJson({ xml });
   else ctx.print(xml);
-}
-
-/** Reads a file's bytes, failing with virsh's wording. */
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "No such file or directory"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "Permission denied"
-      : e instanceof Deno.errors.IsADirectory
-      ? "Is a directory"
-      : (e as Error).message;
-    throw new CliError(`Failed to open file '${path}': ${why}`);
-  }
 }
 
 /** Decodes base64 text (whitespace ignored, padding optional). */

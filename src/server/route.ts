@@ -165,6 +165,33 @@ export function boolParam(ctx: ApiContext, name: string): boolean {
   throw new HttpError(400, "invalid-arg", `bad value '${v}' for '${name}': expected true or false`);
 }
 
+/**
+ * A `PUT .../autostart` route: checks the body `{"autostart": BOOL}`, has
+ * `set` apply the setting, and answers with it.
+ *
+ * @throws HttpError 400 (from the handler) when the body has no boolean `autostart`
+ */
+export function autostartRoute(
+  route: Pick<RouteSpec, "path" | "operationId" | "summary" | "tag" | "query">,
+  set: (ctx: ApiContext, on: boolean) => Promise<void>,
+): RouteSpec {
+  return {
+    method: "PUT",
+    ...route,
+    body: { type: "json", schema: "Autostart", description: '{"autostart": true}' },
+    response: { status: 200, type: "json", schema: "Autostart", description: "the new setting" },
+    handler: async (ctx) => {
+      const body = await ctx.json();
+      if (typeof body.autostart !== "boolean") {
+        throw new HttpError(400, "invalid-arg", "the body needs a boolean 'autostart'");
+      }
+      const on = body.autostart;
+      await set(ctx, on);
+      return jsonResponse({ autostart: on });
+    },
+  };
+}
+
 /** Query documentation shared by routes that take libvirt flags. */
 export const FLAGS_QUERY: QueryDoc = {
   name: "flags",

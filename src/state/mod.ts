@@ -27,3 +27,4 @@ export {
   type ObjectStoreOptions,
 } from "./store.ts";
 export { withFileLock, withLock, withObjectLock } from "./lock.ts";
+export { formatStatusFile, parseStatusFile } from "./status-file.ts";

@@ -240,7 +240,10 @@ export function capNames(def: NodeDeviceDef): string[] {
   return out;
 }
 
-/** Every capability name `--cap` accepts. */
+/**
+ * Every capability name `--cap` accepts, in `virNodeDevCapType` order (the
+ * `VIR_CONNECT_LIST_NODE_DEVICES_CAP_*` bit of a name is `1 << index`).
+ */
 export const NODEDEV_CAP_NAMES = [
   "system",
   "pci",

@@ -14,6 +14,7 @@ import { directText, elementChildren, parseXml } from "../../xml/mod.ts";
 import { HttpError } from "../errors.ts";
 import {
   type ApiContext,
+  autostartRoute,
   boolParam,
   FLAGS_QUERY,
   flagsParam,
@@ -431,24 +432,14 @@ export const DOMAIN_ROUTES: RouteSpec[] = [
       return textResponse(await (await ctx.conn()).domainXMLToNative(format, xml));
     },
   },
-  {
-    method: "PUT",
+  autostartRoute({
     path: `${NAME_PATH}/autostart`,
     operationId: "setDomainAutostart",
     summary: "start the domain with the host, or not",
     tag: "domains",
     query: [BY_QUERY],
-    body: { type: "json", schema: "Autostart", description: '{"autostart": true}' },
-    response: { status: 200, type: "json", schema: "Autostart", description: "the new setting" },
-    handler: async (ctx) => {
-      const body = await ctx.json();
-      if (typeof body.autostart !== "boolean") {
-        throw new HttpError(400, "invalid-arg", "the body needs a boolean 'autostart'");
-      }
-      const on = body.autostart;
-      const { dom } = await lookup(ctx);
-      await lockDomain(ctx, dom.name(), () => dom.setAutostart(on));
-      return jsonResponse({ autostart: on });
-    },
-  },
+  }, async (ctx, on) => {
+    const { dom } = await lookup(ctx);
+    await lockDomain(ctx, dom.name(), () => dom.setAutostart(on));
+  }),
 ];

@@ -7,6 +7,7 @@ import { type Network, VIR_NETWORK_XML_INACTIVE } from "../../connect.ts";
 import { HttpError } from "../errors.ts";
 import {
   type ApiContext,
+  autostartRoute,
   boolParam,
   FLAGS_QUERY,
   flagsParam,
@@ -154,26 +155,16 @@ export const NETWORK_ROUTES: RouteSpec[] = [
     (n) => n.undefine(),
     "DELETE",
   ),
-  {
-    method: "PUT",
+  autostartRoute({
     path: "/v1/networks/:name/autostart",
     operationId: "setNetworkAutostart",
     summary: "start the network with the host, or not",
     tag: "networks",
     query: [BY],
-    body: { type: "json", schema: "Autostart", description: '{"autostart": true}' },
-    response: { status: 200, type: "json", schema: "Autostart", description: "the new setting" },
-    handler: async (ctx) => {
-      const body = await ctx.json();
-      if (typeof body.autostart !== "boolean") {
-        throw new HttpError(400, "invalid-arg", "the body needs a boolean 'autostart'");
-      }
-      const on = body.autostart;
-      const net = await lookup(ctx);
-      await lockNetwork(ctx, net.name(), () => net.setAutostart(on));
-      return jsonResponse({ autostart: on });
-    },
-  },
+  }, async (ctx, on) => {
+    const net = await lookup(ctx);
+    await lockNetwork(ctx, net.name(), () => net.setAutostart(on));
+  }),
   {
     method: "POST",
     path: "/v1/networks/:name/update",

@@ -5,9 +5,9 @@
  * @module
  */
 import type { NodeDevice } from "../../connect.ts";
-import { HttpError } from "../errors.ts";
 import {
   type ApiContext,
+  autostartRoute,
   boolParam,
   FLAGS_QUERY,
   flagsParam,
@@ -156,23 +156,13 @@ export const NODEDEV_ROUTES: RouteSpec[] = [
     (d, ctx) => d.undefine(flagsParam(ctx)),
     "DELETE",
   ),
-  {
-    method: "PUT",
+  autostartRoute({
     path: `${PATH}/autostart`,
     operationId: "setNodeDeviceAutostart",
     summary: "start the device with the host, or not",
     tag: "nodedevs",
-    body: { type: "json", schema: "Autostart", description: '{"autostart": true}' },
-    response: { status: 200, type: "json", schema: "Autostart", description: "the new setting" },
-    handler: async (ctx) => {
-      const body = await ctx.json();
-      if (typeof body.autostart !== "boolean") {
-        throw new HttpError(400, "invalid-arg", "the body needs a boolean 'autostart'");
-      }
-      const on = body.autostart;
-      const d = await lookup(ctx);
-      await lockDevice(ctx, d.name(), () => d.setAutostart(on));
-      return jsonResponse({ autostart: on });
-    },
-  },
+  }, async (ctx, on) => {
+    const d = await lookup(ctx);
+    await lockDevice(ctx, d.name(), () => d.setAutostart(on));
+  }),
 ];
