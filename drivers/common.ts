@@ -15,6 +15,7 @@ import {
   VIR_DOMAIN_VCPU_MAXIMUM,
 } from "../src/connect.ts";
 import { type ErrorDomain, VirtError } from "../src/errors.ts";
+import { checkObjectName } from "../src/state/mod.ts";
 
 /**
  * Rejects flag bits outside `allowed`, naming the operation and the driver.
@@ -37,6 +38,19 @@ export function checkDriverFlags(
       domain,
       `unsupported flags (0x${extra.toString(16)}) for ${operation} in the ${driverName} driver`,
     );
+  }
+}
+
+/**
+ * Checks that a new domain's name can name its files in the state tree.
+ *
+ * @throws VirtError `invalid-arg` naming the `<name>` element
+ */
+export function checkDomainName(name: string, domain: ErrorDomain): void {
+  try {
+    checkObjectName(name, "domain", domain);
+  } catch (e) {
+    throw new VirtError("invalid-arg", domain, `<name>${name}</name>: ${(e as Error).message}`);
   }
 }
 

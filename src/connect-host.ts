@@ -16,6 +16,7 @@
  */
 import { VirtError } from "./errors.ts";
 import type { Connection, DriverConnection } from "./connect.ts";
+import { parseUuid } from "./conf/ids.ts";
 import { NODEDEV_CAP_NAMES } from "./host/nodedev/def.ts";
 
 // ---- constants (libvirt's values) -------------------------------------------
@@ -253,8 +254,7 @@ export function uuidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) {
     throw new VirtError("invalid-arg", "secret", `a UUID is 16 bytes, not ${bytes.length}`);
   }
-  const h = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return parseUuid([...bytes].map((b) => b.toString(16).padStart(2, "0")).join(""))!;
 }
 
 // ---- handles ----------------------------------------------------------------

@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { parseUuid } from "./conf/ids.ts";
 import { VirtError } from "./errors.ts";
 import type { NodeInfo } from "./host/nodeinfo.ts";
 import { type ConnectUri, DEFAULT_URI_ENV, defaultUri, parseUri } from "./uri.ts";
@@ -691,12 +692,11 @@ function networkFilterMatches(n: NetworkSummary, flags: number): boolean {
 }
 
 function checkUuid(uuid: string): string {
-  const hex = uuid.trim().replace(/-/g, "");
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) {
+  const canonical = parseUuid(uuid);
+  if (canonical === undefined) {
     throw new VirtError("invalid-arg", "uri", `invalid UUID '${uuid}'`);
   }
-  const h = hex.toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return canonical;
 }
 
 /** The optional network lifecycle methods of {@link DriverConnection}. */

@@ -37,9 +37,15 @@ import {
   VIR_DOMAIN_XML_SECURE,
 } from "../../src/connect.ts";
 import { VirtError } from "../../src/errors.ts";
-import { checkDriverFlags, noDomainError, notRunningError, Subscriptions } from "../common.ts";
+import {
+  checkDomainName,
+  checkDriverFlags,
+  noDomainError,
+  notRunningError,
+  Subscriptions,
+} from "../common.ts";
 import type { MachineCgroup } from "../../src/host/cgroups.ts";
-import { checkObjectName, ensureDir, stateLocation, withFileLock } from "../../src/state/mod.ts";
+import { ensureDir, stateLocation, withFileLock } from "../../src/state/mod.ts";
 import { HostServices } from "../../src/host/services.ts";
 import { parseUri } from "../../src/uri.ts";
 import { type ContainerRecord, type LiveContainer, LxcHost } from "./host.ts";
@@ -279,15 +285,7 @@ export class LxcConnection implements DriverConnection {
         `domain type '${def.type}' is not supported by the LXC driver; use <domain type='lxc'>`,
       );
     }
-    try {
-      checkObjectName(def.name, "domain", "lxc");
-    } catch (e) {
-      throw new VirtError(
-        "invalid-arg",
-        "lxc",
-        `<name>${def.name}</name>: ${(e as Error).message}`,
-      );
-    }
+    checkDomainName(def.name, "lxc");
     return def;
   }
 

@@ -28,7 +28,10 @@ export function controllerAlias(c: ControllerDef, machine: string | undefined): 
   }
 }
 
-function driveAddr(d: DiskDef): { controller: number; bus: number; target: number; unit: number } {
+/** A disk's drive address (`<address type='drive'>`), each missing part 0. */
+export function driveAddress(
+  d: DiskDef,
+): { controller: number; bus: number; target: number; unit: number } {
   const a = d.info.address;
   if (a?.type === "drive") {
     return {
@@ -43,7 +46,7 @@ function driveAddr(d: DiskDef): { controller: number; bus: number; target: numbe
 
 /** The alias of a disk, from its bus and drive address or target name. */
 export function diskAlias(d: DiskDef): string {
-  const a = driveAddr(d);
+  const a = driveAddress(d);
   switch (d.target.bus) {
     case "ide":
       return `ide${a.controller}-${a.bus}-${a.unit}`;

@@ -19,6 +19,7 @@ import {
   pciProps,
   reject,
 } from "./argv-context.ts";
+import { driveAddress } from "./aliases.ts";
 
 const USB_MODELS: Record<string, string> = {
   "piix3-uhci": "piix3-usb-uhci",
@@ -315,21 +316,6 @@ function blockdevPair(
     format["detect-zeroes"] = d.driver.detectZeroes === "on" ? "on" : d.driver.detectZeroes;
   }
   ctx.args.push("-blockdev", json(format));
-}
-
-function driveAddress(
-  d: DiskDef,
-): { controller: number; bus: number; target: number; unit: number } {
-  const a = d.info.address;
-  if (a?.type === "drive") {
-    return {
-      controller: a.controller ?? 0,
-      bus: a.bus ?? 0,
-      target: a.target ?? 0,
-      unit: a.unit ?? 0,
-    };
-  }
-  return { controller: 0, bus: 0, target: 0, unit: 0 };
 }
 
 function findController(

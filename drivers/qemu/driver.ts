@@ -6,6 +6,7 @@
  */
 import { VirtError } from "../../src/errors.ts";
 import {
+  checkDomainName,
   checkDriverFlags,
   noDomainError,
   noPersistentConfigError,
@@ -44,9 +45,10 @@ import {
 import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
-import { checkObjectName, stateLocation } from "../../src/state/mod.ts";
+import { stateLocation } from "../../src/state/mod.ts";
 import type { NetworkDriver } from "../../src/net/driver.ts";
 import { HostServices } from "../../src/host/services.ts";
+import { exists } from "../../src/host/sysfs.ts";
 import { parseUri } from "../../src/uri.ts";
 import {
   type DomainRecord,
@@ -261,15 +263,7 @@ export class QemuConnection implements DriverConnection {
   /** Parses a new definition and checks its name. */
   #parseNew(xml: string, validate: boolean): DomainDef {
     const def = parseDomainXml(xml, { inactive: true, validate, defaultArch: HOST_ARCH });
-    try {
-      checkObjectName(def.name, "domain", "qemu");
-    } catch (e) {
-      throw new VirtError(
-        "invalid-arg",
-        "qemu",
-        `<name>${def.name}</name>: ${(e as Error).message}`,
-      );
-    }
+    checkDomainName(def.name, "qemu");
     return def;
   }
 
@@ -803,14 +797,5 @@ export class QemuConnection implements DriverConnection {
 
   subscribe(listener: (e: DriverDomainEvent) => void): () => void {
     return this.#subscriptions.add(this.host.subscribe(listener));
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

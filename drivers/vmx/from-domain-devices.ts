@@ -206,15 +206,8 @@ export function writeSerials(out: VmxWriter, dom: XmlReader, ctx: VmxWriteContex
   for (const { chr, port } of ports(devices(dom, "serial"))) {
     if (port > 3) throw vmxError(`serial port index ${port} out of [0..3] range`);
     const p = `serial${port}`;
-    const type = chr.attr("type") ?? "pty";
-    out.set(`${p}.present`, "true");
-    if (type === "dev") {
-      out.set(`${p}.fileType`, "device");
-      out.set(`${p}.fileName`, path(chr));
-    } else if (type === "file") {
-      out.set(`${p}.fileType`, "file");
-      out.set(`${p}.fileName`, ctx.formatFileName(path(chr)));
-    } else if (type === "pipe") {
+    const type = writeCharFile(out, p, chr, ctx);
+    if (type === "pipe") {
       // The far end and Rx-loss mode are not in domain XML: the VI Client's defaults.
       out.set(`${p}.fileType`, "pipe");
       out.set(`${p}.pipe.endPoint`, "client");
@@ -231,7 +224,7 @@ export function writeSerials(out: VmxWriter, dom: XmlReader, ctx: VmxWriteContex
       const service = source?.attr("service") ?? "";
       out.set(`${p}.fileName`, `${scheme}://${host.includes(":") ? `[${host}]` : host}:${service}`);
       out.set(`${p}.network.endPoint`, source?.attr("mode") === "bind" ? "server" : "client");
-    } else {
+    } else if (type !== undefined) {
       throw vmxError(`unsupported character device type '${type}'`);
     }
     out.set(`${p}.yieldOnMsrRead`, "true");
@@ -242,17 +235,33 @@ export function writeSerials(out: VmxWriter, dom: XmlReader, ctx: VmxWriteContex
 export function writeParallels(out: VmxWriter, dom: XmlReader, ctx: VmxWriteContext): void {
   for (const { chr, port } of ports(devices(dom, "parallel"))) {
     if (port > 2) throw vmxError(`parallel port index ${port} out of [0..2] range`);
-    const p = `parallel${port}`;
-    const type = chr.attr("type") ?? "pty";
-    out.set(`${p}.present`, "true");
-    if (type === "dev") {
-      out.set(`${p}.fileType`, "device");
-      out.set(`${p}.fileName`, path(chr));
-    } else if (type === "file") {
-      out.set(`${p}.fileType`, "file");
-      out.set(`${p}.fileName`, ctx.formatFileName(path(chr)));
-    } else {
-      throw vmxError(`unsupported character device type '${type}'`);
-    }
+    const type = writeCharFile(out, `parallel${port}`, chr, ctx);
+    if (type !== undefined) throw vmxError(`unsupported character device type '${type}'`);
   }
+}
+
+/**
+ * Writes `P.present` for a serial or parallel port `P` and, when the device
+ * is a host device or a file, its `fileType` and `fileName`.
+ *
+ * @returns the device type when it is neither (for the caller to write), else undefined
+ */
+function writeCharFile(
+  out: VmxWriter,
+  p: string,
+  chr: XmlReader,
+  ctx: VmxWriteContext,
+): string | undefined {
+  const type = chr.attr("type") ?? "pty";
+  out.set(`${p}.present`, "true");
+  if (type === "dev") {
+    out.set(`${p}.fileType`, "device");
+    out.set(`${p}.fileName`, path(chr));
+  } else if (type === "file") {
+    out.set(`${p}.fileType`, "file");
+    out.set(`${p}.fileName`, ctx.formatFileName(path(chr)));
+  } else {
+    return type;
+  }
+  return undefined;
 }

@@ -47,6 +47,17 @@ const nodeDevice: OptSpec = {
   help: "device name",
 };
 const str = (name: string, help: string): OptSpec => ({ name, type: "string", help });
+/** The options of the tuning commands that choose which definition they affect. */
+const affectTuning: OptSpec[] = [
+  flag("config", "affect the persistent definition"),
+  flag("live", "affect the running domain"),
+  flag("current", "affect the definition in effect"),
+];
+/** The options of the commands that read a node device XML file. */
+const nodeDeviceXml: OptSpec[] = [
+  file("file containing an XML description of the device"),
+  flag("validate", "validate the XML against the schema"),
+];
 
 type Module =
   | "domain"
@@ -99,6 +110,20 @@ function cmd(
   const all = extra.json ? [...opts, flag("json", "print the result as JSON")] : opts;
   const load = async () => (await loadModule(module))[handler] as Handler;
   return { name, group, help, desc, opts: all, modifies: MODIFYING.has(name), load, ...extra };
+}
+
+/** `exit` and `quit`: both leave the interactive shell. */
+function leaveShell(name: string): CommandSpec {
+  return cmd(
+    name,
+    "virtkit",
+    "shell",
+    "quit",
+    "leave the interactive shell",
+    "Leaves the interactive shell.",
+    [],
+    { noConnect: true },
+  );
 }
 
 const shutdownMode = str(
@@ -454,9 +479,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       str("hard-limit", "maximum memory (KiB, or with a unit suffix; -1 for unlimited)"),
       str("soft-limit", "memory to reclaim down to under contention"),
       str("swap-hard-limit", "maximum memory plus swap"),
-      flag("config", "affect the persistent definition"),
-      flag("live", "affect the running domain"),
-      flag("current", "affect the definition in effect"),
+      ...affectTuning,
     ],
     { json: true },
   ),
@@ -470,9 +493,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     [
       domain,
       { ...str("set", "NAME=VALUE: cpu_shares, vcpu_period or vcpu_quota"), repeat: true },
-      flag("config", "affect the persistent definition"),
-      flag("live", "affect the running domain"),
-      flag("current", "affect the definition in effect"),
+      ...affectTuning,
     ],
     { json: true },
   ),
@@ -486,9 +507,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     [
       domain,
       { name: "weight", type: "int", help: "I/O weight (100 to 1000)" },
-      flag("config", "affect the persistent definition"),
-      flag("live", "affect the running domain"),
-      flag("current", "affect the definition in effect"),
+      ...affectTuning,
     ],
     { json: true },
   ),
@@ -969,10 +988,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     "nodedevDefine",
     "define a persistent mediated device",
     "Defines a mediated device from node device XML with mdevctl; start it with nodedev-start.",
-    [
-      file("file containing an XML description of the device"),
-      flag("validate", "validate the XML against the schema"),
-    ],
+    nodeDeviceXml,
     { json: true, modifies: true },
   ),
   cmd(
@@ -982,10 +998,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     "nodedevCreate",
     "create a mediated device",
     "Creates and starts a transient mediated device from node device XML with mdevctl.",
-    [
-      file("file containing an XML description of the device"),
-      flag("validate", "validate the XML against the schema"),
-    ],
+    nodeDeviceXml,
     { json: true, modifies: true },
   ),
   cmd(
@@ -1172,16 +1185,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     { noConnect: true },
   ),
-  cmd(
-    "exit",
-    "virtkit",
-    "shell",
-    "quit",
-    "leave the interactive shell",
-    "Leaves the interactive shell.",
-    [],
-    { noConnect: true },
-  ),
+  leaveShell("exit"),
   cmd(
     "help",
     "virtkit",
@@ -1200,16 +1204,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     { noConnect: true },
   ),
-  cmd(
-    "quit",
-    "virtkit",
-    "shell",
-    "quit",
-    "leave the interactive shell",
-    "Leaves the interactive shell.",
-    [],
-    { noConnect: true },
-  ),
+  leaveShell("quit"),
 ];
 
 /** Group titles and their help keywords, in listing order. */

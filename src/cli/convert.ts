@@ -8,7 +8,7 @@
  */
 import { type Connection, importLazily, open, VIR_DOMAIN_XML_INACTIVE } from "../connect.ts";
 import { VirtError } from "../errors.ts";
-import { readFile } from "./files.ts";
+import { readBytes, readFile } from "./files.ts";
 import { lookupDomain } from "./lookup.ts";
 import { CliError } from "./output.ts";
 import type { CommandContext } from "./spec.ts";

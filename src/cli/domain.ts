@@ -24,7 +24,8 @@ import {
 } from "../connect.ts";
 import { lookupDomain } from "./lookup.ts";
 import type { CommandContext } from "./spec.ts";
-import { CliError } from "./output.ts";
+import { readFile } from "./files.ts";
+import { attempt, CliError } from "./output.ts";
 
 /** Reports an action's success: virsh's sentence, or JSON. */
 function done(ctx: CommandContext, text: string, domain: string, result: string): void {

@@ -5,7 +5,7 @@
  */
 import type { Domain } from "../connect.ts";
 import { lookupDomain } from "./lookup.ts";
-import { CliError } from "./output.ts";
+import { attempt, CliError } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
 /** libvirt's "unlimited" memory parameter value, in KiB. */

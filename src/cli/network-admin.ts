@@ -18,7 +18,7 @@ import {
 import { NETWORK_UPDATE_COMMANDS, NETWORK_UPDATE_SECTIONS } from "../net/update.ts";
 import { readFile } from "./files.ts";
 import { lookupNetwork } from "./lookup.ts";
-import { CliError, compareNames, formatTable } from "./output.ts";
+import { attempt, CliError, compareNames, formatTable } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
 /** Reports an action's success: virsh's sentence, or JSON. */

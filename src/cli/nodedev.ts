@@ -14,7 +14,7 @@ import {
 } from "../connect.ts";
 import { formatDeviceTree } from "../host/nodedev/tree.ts";
 import { readFile } from "./files.ts";
-import { CliError, compareNames } from "./output.ts";
+import { attempt, CliError, compareNames } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
 /** The device the command's `device` option names. */

@@ -15,7 +15,7 @@ import {
   VIR_DOMAIN_STATS_VCPU,
 } from "../connect.ts";
 import { lookupDomain } from "./lookup.ts";
-import { CliError } from "./output.ts";
+import { attempt, CliError } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
 /** The byte that leaves a console session: Ctrl-] (0x1d), as in virsh. */

@@ -16,8 +16,8 @@ import {
   VIR_SECRET_DEFINE_VALIDATE,
 } from "../connect.ts";
 import { VirtError } from "../errors.ts";
-import { readFile } from "./files.ts";
-import { CliError, compareNames, formatTable } from "./output.ts";
+import { readBytes, readFile } from "./files.ts";
+import { attempt, CliError, compareNames, formatTable } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 
 const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;

@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { skipUnless } from "../skip.ts";
 import {
+  type Connection,
   open,
   VIR_DOMAIN_PAUSED,
   VIR_DOMAIN_RUNNING,
@@ -42,6 +43,24 @@ async function inside(
   return text;
 }
 
+/**
+ * Runs `fn` with a fresh work folder, a throwaway container name and a
+ * connection; closes the connection and removes everything afterwards.
+ */
+async function withContainer(
+  fn: (work: LxcWork, name: string, conn: Connection) => Promise<void>,
+): Promise<void> {
+  const work = await makeWork();
+  const name = uniqueName();
+  const conn = await open(work.uri);
+  try {
+    await fn(work, name, conn);
+  } finally {
+    await conn.close();
+    await removeWork(work, [name]);
+  }
+}
+
 /** Checks that nothing of container `name` is left: processes, cgroups, files, helpers. */
 async function assertGone(work: LxcWork, name: string): Promise<void> {
   await waitFor("the container's processes to end", () => processesOf(name).length === 0);
@@ -58,11 +77,8 @@ Deno.test({
   name:
     "lxc: a busybox container runs with its own hostname, PID 1, memory limit, console and freezer",
   ignore,
-  async fn() {
-    const work = await makeWork();
-    const name = uniqueName();
-    const conn = await open(work.uri);
-    try {
+  fn: () =>
+    withContainer(async (work, name, conn) => {
       const dom = await conn.defineXML(containerXml(name, work.rootfs, { memoryKiB: 65536 }));
       await dom.create();
       assertEquals((await dom.state())[0], VIR_DOMAIN_RUNNING);
@@ -150,21 +166,14 @@ Deno.test({
       assertEquals((await dom.state())[0], VIR_DOMAIN_SHUTOFF);
       await assertGone(work, name);
       await dom.undefine();
-    } finally {
-      await conn.close();
-      await removeWork(work, [name]);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "lxc: bad definitions are refused before anything is created",
   ignore,
-  async fn() {
-    const work = await makeWork();
-    const name = uniqueName();
-    const conn = await open(work.uri);
-    try {
+  fn: () =>
+    withContainer(async (work, name, conn) => {
       await assertRejects(
         () => conn.createXML(containerXml(name, `${work.dir}/no-such-root`)),
         Error,
@@ -189,21 +198,14 @@ Deno.test({
       assertEquals(processesOf(name), []);
       assertEquals(strays(work), []);
       assertEquals(await conn.listAllDomains(), []);
-    } finally {
-      await conn.close();
-      await removeWork(work, [name]);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "lxc: a container with <idmap> runs as an unprivileged user on the host",
   ignore,
-  async fn() {
-    const work = await makeWork();
-    const name = uniqueName();
-    const conn = await open(work.uri);
-    try {
+  fn: () =>
+    withContainer(async (work, name, conn) => {
       const idmap = `<idmap>
     <uid start='0' target='100000' count='65536'/>
     <gid start='0' target='100000' count='65536'/>
@@ -222,21 +224,14 @@ Deno.test({
       ]);
       await dom.destroy();
       await assertGone(work, name);
-    } finally {
-      await conn.close();
-      await removeWork(work, [name]);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "lxc: a container that reboots itself is started again by its controller",
   ignore,
-  async fn() {
-    const work = await makeWork();
-    const name = uniqueName();
-    const conn = await open(work.uri);
-    try {
+  fn: () =>
+    withContainer(async (work, name, conn) => {
       const dom = await conn.createXML(containerXml(name, work.rootfs));
       const first = dom.ID();
       // reboot(2) inside the PID namespace kills its init with SIGHUP.
@@ -250,21 +245,14 @@ Deno.test({
       await again.destroy();
       await assertGone(work, name);
       await assertRejects(() => conn.lookupByName(name), Error, "no domain");
-    } finally {
-      await conn.close();
-      await removeWork(work, [name]);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "lxc: shutdown asks the init to stop; the controller then cleans up",
   ignore,
-  async fn() {
-    const work = await makeWork();
-    const name = uniqueName();
-    const conn = await open(work.uri);
-    try {
+  fn: () =>
+    withContainer(async (work, name, conn) => {
       // PID 1 only gets the signals it handles: this init leaves on SIGTERM.
       const dom = await conn.defineXML(
         containerXml(name, work.rootfs, {
@@ -279,9 +267,5 @@ Deno.test({
       );
       await assertGone(work, name);
       await dom.undefine();
-    } finally {
-      await conn.close();
-      await removeWork(work, [name]);
-    }
-  },
+    }),
 });

@@ -5,7 +5,7 @@
  * `destroy` takes the pair away.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { hasCommand, skipUnless } from "../skip.ts";
+import { skipUnless } from "../skip.ts";
 import { open } from "../../src/connect.ts";
 import { readSysctl, uniqueName as uniqueLink, uniqueSubnet } from "../net/helpers.ts";
 import {

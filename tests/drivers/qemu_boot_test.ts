@@ -5,7 +5,6 @@
  * process and no socket behind.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { hasCommand, skipUnless } from "../skip.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
 import { buildQemuArgv, type QemuArgvOptions } from "../../drivers/qemu/argv.ts";
 import {
@@ -18,28 +17,27 @@ import { QmpClient } from "../../drivers/qemu/qmp.ts";
 import {
   DHCP_MARKER,
   ensureTestGuest,
-  findTestKernel,
-  hasStaticBusybox,
   POWEROFF_MARKER,
   READY_MARKER,
 } from "../../fixtures/guest/build.ts";
+import { skipUnless } from "../skip.ts";
+import {
+  type QemuChild,
+  quitQemu,
+  skipUnlessTestGuest,
+  spawnQemu,
+  TEST_KERNEL,
+} from "./qemu_guest.ts";
 
 const QEMU = "/usr/bin/qemu-system-x86_64";
-const kernel = findTestKernel();
-const noGuest =
-  skipUnless(hasCommand("qemu-system-x86_64"), "qemu-system-x86_64 is not installed") ||
-  skipUnless(kernel !== undefined, "no readable /boot/vmlinuz-* (install linux-image-amd64)") ||
-  skipUnless(hasStaticBusybox(), "no static /bin/busybox (install busybox-static)");
+const noGuest = skipUnlessTestGuest();
 const BOOT_TIMEOUT_MS = 30_000;
 
 /** One QEMU process started for a test, with its folder, monitor and output. */
-interface Running {
+interface Running extends QemuChild {
   dir: string;
-  child: Deno.ChildProcess;
   qmp: QmpClient;
   monitor: string;
-  output: Promise<string>;
-  exited: Promise<Deno.CommandStatus>;
 }
 
 let capsPromise: Promise<QemuCaps> | undefined;
@@ -61,7 +59,7 @@ function guestXml(
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel?.path}</kernel>
+    <kernel>${TEST_KERNEL?.path}</kernel>
     <initrd>${initrd}</initrd>
     <cmdline>${cmdline}</cmdline>
   </os>
@@ -85,47 +83,20 @@ async function start(
   validateDomainForEmulator(def, c);
   const monitor = `${dir}/monitor.sock`;
   const cmd = buildQemuArgv(def, { caps: c, paths: { monitor, home: dir }, ...extra });
-  const child = new Deno.Command(cmd.binary, {
-    args: cmd.args,
-    env: cmd.env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
-    .then(([o, e]) => o + e);
-  const gone = new AbortController();
-  const exited = child.status.then((s) => {
-    gone.abort("QEMU exited");
-    return s;
-  });
+  const p = spawnQemu(cmd);
   let qmp: QmpClient;
   try {
-    qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: gone.signal });
+    qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: p.gone });
   } catch (e) {
-    await stop({ dir, child, monitor, output, exited } as Running);
-    throw new Error(`${e}\nQEMU said: ${await output}`);
+    await stop({ ...p, dir, monitor } as Running);
+    throw new Error(`${e}\nQEMU said: ${await p.output}`);
   }
-  return { dir, child, qmp, monitor, output, exited };
+  return { ...p, dir, qmp, monitor };
 }
 
 /** Ends the process if it still runs (quit, then SIGKILL) and checks nothing is left. */
 async function stop(r: Running): Promise<Deno.CommandStatus> {
-  if (r.qmp && !r.qmp.isClosed) {
-    await r.qmp.execute("quit", undefined, { timeoutMs: 5000 }).catch(() => {});
-    await r.qmp.close();
-  }
-  const status = await Promise.race([
-    r.exited,
-    new Promise<null>((res) => setTimeout(() => res(null), 5000)),
-  ]);
-  if (status === null) {
-    try {
-      r.child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }
-  const final = await r.exited;
+  const final = await quitQemu(r, r.qmp);
   await r.output;
   let socketLeft = true;
   try {

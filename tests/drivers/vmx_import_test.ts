@@ -27,6 +27,7 @@ import { parseDomainXml } from "../../src/conf/domain/parse.ts";
 import { buildQemuArgv } from "../../drivers/qemu/argv.ts";
 import { probeQemuCaps, validateDomainForEmulator } from "../../drivers/qemu/caps.ts";
 import { QmpClient } from "../../drivers/qemu/qmp.ts";
+import { quitQemu, spawnQemu } from "./qemu_guest.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const QEMU = "/usr/bin/qemu-system-x86_64";
@@ -716,26 +717,10 @@ async function startWithQemu(xml: string, dir: string): Promise<void> {
     graphics: [{ port: freeVncPort() }],
   });
   assert(cmd.args.includes("-S"));
-  const child = new Deno.Command(cmd.binary, {
-    args: cmd.args,
-    env: cmd.env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  const gone = new AbortController();
-  const exited = child.status.then((s) => {
-    gone.abort("QEMU exited");
-    return s;
-  });
+  const p = spawnQemu(cmd);
   let qmp: QmpClient | undefined;
   try {
-    qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: gone.signal });
+    qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: p.gone });
     const status = await qmp.execute("query-status") as { status: string };
     assertEquals(status.status, "prelaunch");
     const blocks = await qmp.execute("query-block") as {
@@ -751,24 +736,15 @@ async function startWithQemu(xml: string, dir: string): Promise<void> {
     );
     await qmp.execute("quit").catch(() => {});
   } catch (e) {
-    const [o, err] = await Promise.race([
-      output,
-      new Promise<string[]>((r) => setTimeout(() => r(["", ""]), 2000)),
+    const said = await Promise.race([
+      p.output,
+      new Promise<string>((r) => setTimeout(() => r(""), 2000)),
     ]);
-    throw new Error(`${e}\nQEMU said: ${o}${err}`);
+    throw new Error(`${e}\nQEMU said: ${said}`);
   } finally {
     await qmp?.close();
-    const done = await Promise.race([
-      exited,
-      new Promise<null>((r) => setTimeout(() => r(null), 5000)),
-    ]);
-    if (done === null) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }
-    await exited;
-    await output;
+    await quitQemu(p);
+    await p.output;
   }
 }
 

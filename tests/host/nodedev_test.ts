@@ -4,8 +4,7 @@
  * mdevctl through a fake script, VPD and id database decoding, and every
  * device of this host validated against nodedev.rng.
  */
-import { assert, assertEquals, assertRejects } from "../assert.ts";
-import { VirtError } from "../../src/errors.ts";
+import { assert, assertEquals, assertRejectsVirtError } from "../assert.ts";
 import { hostRoots } from "../../src/host/sysfs.ts";
 import {
   detachPciDevice,
@@ -30,18 +29,6 @@ async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(f.root, { recursive: true });
   }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assertRejects(p, (e: unknown) => {
-    assert(e instanceof VirtError, `expected a VirtError, got ${e}`);
-    assertEquals(e.code, code);
-    assert(
-      message.test(e.message),
-      `message ${JSON.stringify(e.message)} does not match ${message}`,
-    );
-    return true;
-  });
 }
 
 Deno.test("nodedev: names and parents as libvirt forms them", () =>
@@ -247,7 +234,7 @@ Deno.test("nodedev: disk, SCSI chain, network interface, USB, mdev", () =>
 </device>
 `,
     );
-    await rejectsWith(
+    await assertRejectsVirtError(
       nodeDeviceXml(f.roots, "pci_0000_09_00_0"),
       "no-node-device",
       /no node device with matching name 'pci_0000_09_00_0'/,
@@ -263,7 +250,7 @@ Deno.test("nodedev: --cap filters by own and nested capabilities", () =>
     assertEquals(await names("vpd"), ["pci_0000_03_00_0"]);
     assertEquals(await names("usb_device,usb"), ["usb_1_1", "usb_1_1_1_0", "usb_usb1"]);
     assertEquals(await names("system"), ["computer"]);
-    await rejectsWith(
+    await assertRejectsVirtError(
       listNodeDevices(f.roots, { cap: "floppy" }),
       "invalid-arg",
       /unknown node device capability 'floppy'/,
@@ -331,18 +318,18 @@ Deno.test("nodedev: detach binds vfio-pci through driver_override; reattach give
 
 Deno.test("nodedev: detach refuses non-PCI, unknown, IOMMU-less and foreign-bound devices", () =>
   withFixture(async (f) => {
-    await rejectsWith(detachPciDevice(f.roots, "usb_1_1"), "invalid-arg", /not a PCI device/);
-    await rejectsWith(
+    await assertRejectsVirtError(detachPciDevice(f.roots, "usb_1_1"), "invalid-arg", /not a PCI device/);
+    await assertRejectsVirtError(
       detachPciDevice(f.roots, "pci_0000_09_00_0"),
       "no-node-device",
       /pci_0000_09_00_0/,
     );
-    await rejectsWith(
+    await assertRejectsVirtError(
       detachPciDevice(f.roots, "pci_0000_00_1d_0"),
       "operation-invalid",
       /no IOMMU group/,
     );
-    await rejectsWith(
+    await assertRejectsVirtError(
       reattachPciDevice(f.roots, "pci_0000_00_19_0"),
       "operation-invalid",
       /not detached: it is bound to e1000e/,
@@ -382,7 +369,7 @@ fi
       "start --uuid 30820a6f-b1a5-4503-91ca-0c10ba58692a",
       "list --defined --dumpjson",
     ]);
-    await rejectsWith(
+    await assertRejectsVirtError(
       mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a", { bin: `${dir}/none` }),
       "operation-failed",
       /mdevctl start failed/,
@@ -390,7 +377,7 @@ fi
     const path = Deno.env.get("PATH");
     Deno.env.set("PATH", `${dir}/empty`);
     try {
-      await rejectsWith(
+      await assertRejectsVirtError(
         mdevStart("30820a6f-b1a5-4503-91ca-0c10ba58692a"),
         "no-support",
         /need mdevctl, which is not installed/,

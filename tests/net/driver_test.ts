@@ -4,7 +4,7 @@
  * use, an invalid CIDR, a DHCP range outside its subnet) that must leave the
  * host exactly as it was; and the rollback of a start that fails half-way.
  */
-import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertRejectsVirtError } from "../assert.ts";
 import { NetworkDriver, networkDriverFor } from "../../src/net/driver.ts";
 import { firewallTable } from "../../src/net/nat.ts";
 import { VirtError } from "../../src/errors.ts";
@@ -53,15 +53,6 @@ async function withDriver(fn: (drv: NetworkDriver, root: string) => Promise<void
   }
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string, re: RegExp) {
-  await assertRejects(p, (e: unknown) => {
-    assert(e instanceof VirtError, String(e));
-    assertEquals(e.code, code, e.message);
-    assertMatch(e.message, re);
-    return true;
-  });
-}
-
 Deno.test("network driver: define, list, XML, autostart, update config, undefine", async () => {
   const root = await Deno.makeTempDir({ prefix: "vk-net-def-" });
   try {
@@ -105,7 +96,7 @@ Deno.test("network driver: define, list, XML, autostart, update config, undefine
       await drv.networkXML(ref.uuid, VIR_NETWORK_XML_INACTIVE),
       /<host mac='52:54:00:00:00:05' name='five' ip='10.201.7.5'\/>/,
     );
-    await rejectsWith(
+    await assertRejectsVirtError(
       drv.updateNetwork(
         ref.uuid,
         VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
@@ -118,12 +109,12 @@ Deno.test("network driver: define, list, XML, autostart, update config, undefine
       /network 'def1' is not active/,
     );
     // The same name needs the same UUID, and a UUID belongs to one name.
-    await rejectsWith(
+    await assertRejectsVirtError(
       drv.defineNetwork(netXml("def1", bridge, "<ip address='10.201.8.1' prefix='24'/>"), 0),
       "operation-failed",
       new RegExp(`network 'def1' already exists with uuid ${ref.uuid}`),
     );
-    await rejectsWith(
+    await assertRejectsVirtError(
       drv.defineNetwork(`<network><name>other</name><uuid>${ref.uuid}</uuid></network>`, 0),
       "operation-failed",
       /network 'def1' is already defined with uuid/,
@@ -141,7 +132,7 @@ Deno.test("network driver: define, list, XML, autostart, update config, undefine
     assertEquals((await drv.networkSummary(ref.uuid)).autostart, true);
     await drv.undefineNetwork(ref.uuid);
     assertEquals(await drv.listNetworks(), []);
-    await rejectsWith(
+    await assertRejectsVirtError(
       drv.lookupNetwork({ name: "def1" }),
       "no-network",
       /no network with matching name 'def1'/,
@@ -187,7 +178,7 @@ Deno.test({
         netXml("b", uniqueName("br"), `<ip address='${wide}.255.1' prefix='16'/>`),
         0,
       );
-      await rejectsWith(
+      await assertRejectsVirtError(
         drv.startNetwork(b.uuid),
         "operation-invalid",
         /overlaps subnet .* of active network 'a'/,
@@ -196,7 +187,7 @@ Deno.test({
       await drv.undefineNetwork(b.uuid);
 
       // A bridge name another network uses: refused at define.
-      await rejectsWith(
+      await assertRejectsVirtError(
         drv.defineNetwork(netXml("c", brA, "<ip address='10.202.0.1' prefix='24'/>"), 0),
         "operation-failed",
         new RegExp(`bridge name '${brA}' already in use by network 'a'`),
@@ -210,7 +201,7 @@ Deno.test({
           0,
         );
         const withDummy = hostState(root);
-        await rejectsWith(
+        await assertRejectsVirtError(
           drv.startNetwork(d.uuid),
           "operation-invalid",
           /already in use by a device on the host/,
@@ -225,7 +216,7 @@ Deno.test({
           0,
         );
         const withRoute = hostState(root);
-        await rejectsWith(
+        await assertRejectsVirtError(
           drv.startNetwork(e.uuid),
           "operation-invalid",
           new RegExp(`host route 10\\.199\\.77\\.0/24 on interface '${taken}'`),
@@ -283,7 +274,7 @@ Deno.test({
   <dnsmasq:options><dnsmasq:option value='no-such-dnsmasq-option=1'/></dnsmasq:options>
 </network>`;
       const ref = await drv.defineNetwork(xml, 0);
-      await rejectsWith(
+      await assertRejectsVirtError(
         drv.startNetwork(ref.uuid),
         "operation-failed",
         /dnsmasq for network 'broken' failed to start .*bad option/,
@@ -327,7 +318,7 @@ Deno.test({
       });
       const pids = dnsmasqPids(root);
       assertEquals(pids.length, 1);
-      await rejectsWith(drv.networkSetAutostart(ref.uuid, true), "operation-invalid", /transient/);
+      await assertRejectsVirtError(drv.networkSetAutostart(ref.uuid, true), "operation-invalid", /transient/);
       await drv.updateNetwork(
         ref.uuid,
         VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
@@ -342,7 +333,7 @@ Deno.test({
       );
       // Reloaded with SIGHUP, not restarted.
       assertEquals(dnsmasqPids(root), pids);
-      await rejectsWith(
+      await assertRejectsVirtError(
         drv.updateNetwork(
           ref.uuid,
           VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,

@@ -7,36 +7,30 @@
  * TAPs, the network) is gone afterwards.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { hasCommand, skipUnless } from "../skip.ts";
 import { parseDomainXml } from "../../src/conf/domain/parse.ts";
 import { buildQemuArgv } from "../../drivers/qemu/argv.ts";
 import { probeQemuCaps } from "../../drivers/qemu/caps.ts";
 import { QmpClient } from "../../drivers/qemu/qmp.ts";
-import {
-  DHCP_MARKER,
-  ensureTestGuest,
-  findTestKernel,
-  hasStaticBusybox,
-  PING_MARKER,
-} from "../../fixtures/guest/build.ts";
+import { DHCP_MARKER, ensureTestGuest, PING_MARKER } from "../../fixtures/guest/build.ts";
 import { NetworkDriver } from "../../src/net/driver.ts";
 import { prepareInterface, releaseInterface } from "../../src/net/interfaces.ts";
 import { linkNames, readSysctl, SKIP_HOST, uniqueName, uniqueSubnet } from "./helpers.ts";
+import {
+  type QemuChild,
+  quitQemu,
+  skipUnlessTestGuest,
+  spawnQemu,
+  TEST_KERNEL,
+} from "../drivers/qemu_guest.ts";
 
 const QEMU = "/usr/bin/qemu-system-x86_64";
 const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
-const kernel = findTestKernel();
-const ignore = SKIP_HOST ||
-  skipUnless(hasCommand("qemu-system-x86_64"), "qemu-system-x86_64 is not installed") ||
-  skipUnless(kernel !== undefined, "no readable /boot/vmlinuz-* (install linux-image-amd64)") ||
-  skipUnless(hasStaticBusybox(), "no static /bin/busybox (install busybox-static)");
+const ignore = SKIP_HOST || skipUnlessTestGuest();
 
 /** One running guest. */
-interface Guest {
-  child: Deno.ChildProcess;
+interface Guest extends QemuChild {
   qmp?: QmpClient;
   serial: string;
-  exited: Promise<Deno.CommandStatus>;
 }
 
 function guestXml(
@@ -53,7 +47,7 @@ function guestXml(
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel?.path}</kernel>
+    <kernel>${TEST_KERNEL?.path}</kernel>
     <initrd>${initrd}</initrd>
     <cmdline>${cmdline}</cmdline>
   </os>
@@ -81,23 +75,6 @@ async function waitFor(path: string, re: RegExp, timeoutMs = 60_000): Promise<Re
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no ${re} in ${path} within ${timeoutMs} ms; got:\n${text.slice(-2000)}`);
-}
-
-async function stopGuest(g: Guest): Promise<void> {
-  if (g.qmp && !g.qmp.isClosed) {
-    await g.qmp.execute("quit", undefined, { timeoutMs: 5000 }).catch(() => {});
-    await g.qmp.close();
-  }
-  const done = await Promise.race([
-    g.exited,
-    new Promise<null>((r) => setTimeout(() => r(null), 5000)),
-  ]);
-  if (done === null) {
-    try {
-      g.child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await g.exited;
-  }
 }
 
 Deno.test({
@@ -162,22 +139,9 @@ Deno.test({
           paths: { monitor, home: dir },
           interfaces: [{ ifname: tap.ifname }],
         });
-        const child = new Deno.Command(cmd.binary, {
-          args: cmd.args,
-          env: cmd.env,
-          clearEnv: true,
-          stdin: "null",
-          stdout: "null",
-          stderr: "null",
-        }).spawn();
-        const gone = new AbortController();
-        const exited = child.status.then((st) => {
-          gone.abort("QEMU exited");
-          return st;
-        });
-        const g: Guest = { child, serial, exited };
+        const g: Guest = { ...spawnQemu(cmd, false), serial };
         guests.push(g);
-        g.qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: gone.signal });
+        g.qmp = await QmpClient.connect(monitor, { timeoutMs: 10_000, signal: g.gone });
         await g.qmp.execute("cont");
       }
       const [a, b] = guests;
@@ -194,7 +158,7 @@ Deno.test({
       assertEquals(leases.find((l) => l.mac === macB)?.hostname, "guestb");
       await waitFor(a.serial, new RegExp(`${PING_MARKER} ${s.replaceAll(".", "\\.")}\\.50`));
     } finally {
-      for (const g of guests) await stopGuest(g);
+      for (const g of guests) await quitQemu(g, g.qmp);
       for (const t of taps) await releaseInterface({ ifname: t });
       if (uuid) await drv.destroyNetwork(uuid).catch(() => {});
       Deno.writeTextFileSync(IP_FORWARD, `${forward}\n`);

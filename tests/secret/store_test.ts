@@ -4,9 +4,8 @@
  * the root), private values refused to callers, ephemeral secrets off disk,
  * and the refusals (malformed UUID, duplicate usage, oversized value).
  */
-import { assert, assertEquals, assertRejects } from "../assert.ts";
+import { assert, assertEquals, assertRejectsVirtError } from "../assert.ts";
 import { MAX_SECRET_VALUE_BYTES, openSecretStore, SecretStore } from "../../src/secret/mod.ts";
-import { VirtError } from "../../src/errors.ts";
 import { ObjectStore, statePaths } from "../../src/state/mod.ts";
 
 const UUID_A = "0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f";
@@ -44,18 +43,6 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assertRejects(p, (e: unknown) => {
-    assert(e instanceof VirtError, `expected a VirtError, got ${e}`);
-    assertEquals(e.code, code);
-    assert(
-      message.test(e.message),
-      `message ${JSON.stringify(e.message)} does not match ${message}`,
-    );
-    return true;
-  });
-}
-
 Deno.test("secret store: define, list, look up, dump, undefine", () =>
   withStore(async (store, root) => {
     const def = await store.define(secretXml(UUID_A.toUpperCase(), "client.admin"));
@@ -78,13 +65,13 @@ Deno.test("secret store: define, list, look up, dump, undefine", () =>
     );
     assertEquals((await store.lookupByUUID(UUID_A)).description, "admin key");
     await store.undefine(UUID_A);
-    await rejectsWith(store.lookupByUUID(UUID_A), "no-secret", /no secret with matching uuid/);
-    await rejectsWith(
+    await assertRejectsVirtError(store.lookupByUUID(UUID_A), "no-secret", /no secret with matching uuid/);
+    await assertRejectsVirtError(
       store.lookupByUsage("ceph", "client.admin"),
       "no-secret",
       /no secret with matching usage 'ceph' 'client.admin'/,
     );
-    await rejectsWith(store.undefine(UUID_A), "no-secret", new RegExp(UUID_A));
+    await assertRejectsVirtError(store.undefine(UUID_A), "no-secret", new RegExp(UUID_A));
     assertEquals((await store.list()).map((e) => e.def.uuid), [UUID_B]);
   }));
 
@@ -122,16 +109,16 @@ Deno.test("secret store: a value sealed for one secret does not open as another"
       `${root}/etc/secrets/${UUID_A}.value`,
       `${root}/etc/secrets/${UUID_B}.value`,
     );
-    await rejectsWith(store.getValue(UUID_B), "internal-error", /cannot decrypt/);
+    await assertRejectsVirtError(store.getValue(UUID_B), "internal-error", /cannot decrypt/);
   }));
 
 Deno.test("secret store: a private secret's value is refused unless asked internally", () =>
   withStore(async (store) => {
     await store.define(secretXml(UUID_A, "priv", "ephemeral='no' private='yes'"));
     await store.setValue(UUID_A, new Uint8Array([1, 2, 3]));
-    await rejectsWith(store.getValue(UUID_A), "operation-denied", /private/);
+    await assertRejectsVirtError(store.getValue(UUID_A), "operation-denied", /private/);
     assertEquals(await store.getValue(UUID_A, { internal: true }), new Uint8Array([1, 2, 3]));
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.define(secretXml(UUID_A, "priv", "ephemeral='no' private='no'")),
       "operation-invalid",
       /private and cannot be made public/,
@@ -166,13 +153,13 @@ Deno.test("secret store: ephemeral secrets never touch the disk", () =>
 
 Deno.test("secret store: a malformed UUID is refused, in XML and as an argument", () =>
   withStore(async (store) => {
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.define("<secret><uuid>not-a-uuid</uuid></secret>"),
       "xml-detail",
       /malformed uuid 'not-a-uuid'/,
     );
-    await rejectsWith(store.lookupByUUID("1234"), "invalid-arg", /malformed UUID '1234'/);
-    await rejectsWith(
+    await assertRejectsVirtError(store.lookupByUUID("1234"), "invalid-arg", /malformed UUID '1234'/);
+    await assertRejectsVirtError(
       store.setValue("zz", new Uint8Array(1)),
       "invalid-arg",
       /malformed UUID 'zz'/,
@@ -182,20 +169,20 @@ Deno.test("secret store: a malformed UUID is refused, in XML and as an argument"
 Deno.test("secret store: a usage already taken is refused, naming the other secret", () =>
   withStore(async (store) => {
     await store.define(secretXml(UUID_A, "client.admin"));
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.define(secretXml(UUID_B, "client.admin")),
       "operation-invalid",
       new RegExp(`secret ${UUID_A} already uses ceph 'client.admin'`),
     );
     // Ephemeral secrets take part too.
     await store.define(secretXml(UUID_B, "eph", "ephemeral='yes' private='no'"));
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.define(secretXml("11111111-2222-3333-4444-555555555555", "eph")),
       "operation-invalid",
       new RegExp(`secret ${UUID_B} already uses`),
     );
     // Changing a secret's own usage is refused too.
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.define(secretXml(UUID_A, "client.renamed")),
       "operation-invalid",
       /usage cannot be changed/,
@@ -205,7 +192,7 @@ Deno.test("secret store: a usage already taken is refused, naming the other secr
 Deno.test("secret store: a value over 1 MiB is refused; exactly 1 MiB is accepted", () =>
   withStore(async (store) => {
     await store.define(secretXml(UUID_A, "big"));
-    await rejectsWith(
+    await assertRejectsVirtError(
       store.setValue(UUID_A, new Uint8Array(MAX_SECRET_VALUE_BYTES + 1)),
       "invalid-arg",
       /1048577 bytes, more than the 1048576 bytes \(1 MiB\) allowed/,
@@ -217,5 +204,5 @@ Deno.test("secret store: a value over 1 MiB is refused; exactly 1 MiB is accepte
 Deno.test("secret store: a secret without a value says so", () =>
   withStore(async (store) => {
     await store.define(secretXml(UUID_A, "empty"));
-    await rejectsWith(store.getValue(UUID_A), "no-secret", /does not have a value/);
+    await assertRejectsVirtError(store.getValue(UUID_A), "no-secret", /does not have a value/);
   }));

@@ -62,16 +62,6 @@ export async function readControl(dir: string, file: string): Promise<string> {
   }
 }
 
-/** Whether `path` exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The sub-folders of `dir` (child groups), empty when it cannot be read. */
 export async function childGroups(dir: string): Promise<string[]> {
   const out: string[] = [];

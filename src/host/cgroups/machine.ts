@@ -13,10 +13,10 @@ import {
   type CgroupKernel,
   childGroups,
   errnoOf,
-  exists,
   readControl,
   writeControl,
 } from "./files.ts";
+import { exists } from "../sysfs.ts";
 import {
   CGROUP_CONTROLLERS,
   type CgroupController,
