@@ -32,9 +32,27 @@ import {
   defaultCells,
 } from "./default-host.ts";
 import { netRef, netSummary, ref, summary, TestHost } from "./host.ts";
-import { testServices } from "./nodedevs.ts";
 
 type Domains = typeof import("./domains.ts");
+type NodeDevs = typeof import("./nodedevs.ts");
+
+/**
+ * The test host's services (node devices, CPU statistics), loaded on first
+ * use so that other commands never pay for the node device model.
+ */
+function lazyTestServices(defaultHost: boolean): DriverServices {
+  let loaded: Promise<DriverServices> | undefined;
+  const load = () =>
+    loaded ??= importLazily<NodeDevs>("./nodedevs.ts", import.meta.url).then((m) => m.testServices(defaultHost));
+  return {
+    nodeDevices: {
+      list: async () => (await load()).nodeDevices!.list(),
+      lookup: async (name) => (await load()).nodeDevices!.lookup(name),
+      xml: async (name, flags) => (await load()).nodeDevices!.xml(name, flags),
+    },
+    cpuStats: async (cpu) => (await load()).cpuStats!(cpu),
+  };
+}
 type Networks = typeof import("./networks.ts");
 
 let domainsModule: Promise<Domains> | undefined;
@@ -91,7 +109,7 @@ class TestConnection implements DriverConnection {
     private readonly onClose: () => void,
   ) {
     host.refs++;
-    this.services = testServices(uri === "test:///default");
+    this.services = lazyTestServices(uri === "test:///default");
   }
 
   close(): Promise<void> {
