@@ -14,9 +14,8 @@ import type { DomainDef } from "../../src/conf/domain/def.ts";
 import { formatDomainXml } from "../../src/conf/domain/format.ts";
 import { VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING } from "../../src/connect.ts";
 import {
-  type CgroupLayout,
   createMachineGroup,
-  detectCgroups,
+  hostCgroupLayout,
   type MachineCgroup,
   openMachineGroup,
 } from "../../src/host/cgroups.ts";
@@ -66,19 +65,12 @@ function lastCapability(): number {
   return Number(Deno.readTextFileSync("/proc/sys/kernel/cap_last_cap").trim());
 }
 
-let layout: Promise<CgroupLayout> | undefined;
-
-/** The host's cgroup layout, read once per process. */
-function cgroupLayout(): Promise<CgroupLayout> {
-  return layout ??= detectCgroups();
-}
-
 /** The container's cgroup, when it still has one. */
 export async function containerGroup(
   name: string,
   partition?: string,
 ): Promise<MachineCgroup | undefined> {
-  return await openMachineGroup(await cgroupLayout(), { name, driver: "lxc", partition });
+  return await openMachineGroup(await hostCgroupLayout(), { name, driver: "lxc", partition });
 }
 
 /** Renames the guest ends, gives them their addresses and routes, and brings them up (in the container's namespace). */
@@ -149,7 +141,7 @@ export async function startContainer(
   await Deno.mkdir(files.stage, { recursive: true });
   await Deno.remove(files.exit).catch(() => {});
   const partition = def.resource?.partition;
-  const cg = await createMachineGroup(await cgroupLayout(), {
+  const cg = await createMachineGroup(await hostCgroupLayout(), {
     name: def.name,
     driver: "lxc",
     partition,

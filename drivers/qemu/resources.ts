@@ -209,8 +209,8 @@ export async function placeInCgroup(
   location: StateLocation,
 ): Promise<CgroupPlacement | undefined> {
   if (Deno.uid() !== 0) return undefined;
-  const { createMachineGroup, detectCgroups, machineName } = await cgroups();
-  const layout = await detectCgroups();
+  const { createMachineGroup, hostCgroupLayout, machineName } = await cgroups();
+  const layout = await hostCgroupLayout();
   if (layout.mode === "none") return undefined;
   const name = machineName(
     "qemu",
@@ -254,8 +254,8 @@ export async function releaseHostResources(rt: DomainRuntime): Promise<void> {
   const placement = rt.cgroup as CgroupPlacement | undefined;
   if (placement) {
     try {
-      const { detectCgroups, openMachineGroup } = await cgroups();
-      const layout = await detectCgroups();
+      const { hostCgroupLayout, openMachineGroup } = await cgroups();
+      const layout = await hostCgroupLayout();
       const cg = await openMachineGroup(layout, {
         name: placement.name,
         driver: "qemu",

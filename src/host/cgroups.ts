@@ -25,6 +25,7 @@ export {
   controllerHierarchy,
   detectCgroups,
   type DetectCgroupsOptions,
+  hostCgroupLayout,
   readCgroupLayout,
 } from "./cgroups/layout.ts";
 export { type CgroupKernel, realKernel } from "./cgroups/files.ts";

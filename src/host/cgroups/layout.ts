@@ -119,6 +119,16 @@ export async function detectCgroups(opts: DetectCgroupsOptions = {}): Promise<Cg
   return await buildLayout(mountinfo, procCgroups, opts.root ?? "", opts.kernel);
 }
 
+let hostLayout: Promise<CgroupLayout> | undefined;
+
+/**
+ * The real host's layout, read once per process: mounts do not change under
+ * a running driver, and every guest start and stop asks for it.
+ */
+export function hostCgroupLayout(): Promise<CgroupLayout> {
+  return hostLayout ??= detectCgroups();
+}
+
 /**
  * The layout as seen through a {@link HostRoots} (mountinfo and cgroups under
  * `roots.proc`, mounts under `/sys` mapped into `roots.sys`): what host
