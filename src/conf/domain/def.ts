@@ -39,15 +39,28 @@ export interface DomainTypeFeatures {
   noVideoHeads?: boolean;
   /** SCSI buses are wide: 16 units, unit 7 being the controller (else 7 units). */
   wideScsi?: boolean;
+  /** Two disks may share a target name (VMX names SCSI and SATA disks alike). */
+  sharedDiskTargets?: boolean;
+  /** Architecture for a full-virt guest that names none (else the host's). */
+  defaultArch?: string;
 }
 
 /**
  * Per-type departures from the generic checks and defaults, as libvirt's
  * per-driver parser features: VMware guests come from VMX files, which know
- * no boot order and no video heads, and their display names may hold a slash.
+ * no boot order and no video heads, may name a SCSI and a SATA disk alike,
+ * and whose display names may hold a slash; VMware's guest capabilities list
+ * i686 first.
  */
 export const DOMAIN_TYPE_FEATURES: Partial<Record<DomainType, DomainTypeFeatures>> = {
-  vmware: { nameSlash: true, noBootOrder: true, noVideoHeads: true, wideScsi: true },
+  vmware: {
+    nameSlash: true,
+    noBootOrder: true,
+    noVideoHeads: true,
+    wideScsi: true,
+    sharedDiskTargets: true,
+    defaultArch: "i686",
+  },
 };
 
 /** What happens when the guest powers off, reboots or crashes. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { XmlReader, XmlWriter } from "../../xml/mod.ts";
+import { DOMAIN_TYPE_FEATURES, type DomainType } from "./def.ts";
 
 /** OS types a domain can boot. */
 export const OS_TYPES = ["hvm", "xen", "linux", "xenpvh", "exe", "uml"] as const;
@@ -60,7 +61,7 @@ export interface OsDef {
  * none (its first guest in the capabilities); without it a full-virt guest
  * gets the host's.
  */
-export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloader: boolean, defaultArch?: string): OsDef {
+export function parseOs(r: XmlReader | undefined, domainType: DomainType, hasBootloader: boolean, defaultArch?: string): OsDef {
   const os: OsDef = { type: defaultOsType(domainType), initArgs: [], initEnv: [], acpiTables: [], bootDevices: [] };
   if (!r) return os;
   os.firmware = r.enum("firmware", ["bios", "efi"]);
@@ -76,9 +77,9 @@ export function parseOs(r: XmlReader | undefined, domainType: string, hasBootloa
   }
   if (!os.arch && defaultArch && (os.type === "hvm" || os.type === "xen")) os.arch = defaultArch;
   // Like libvirt with a host's capabilities: a full-virt guest without an
-  // arch gets the host's (x86_64 on the hosts we run on); VMware's guest
-  // capabilities list i686 first, so a vmware guest gets i686.
-  if (os.type === "hvm" && !os.arch) os.arch = domainType === "vmware" ? "i686" : "x86_64";
+  // arch gets its hypervisor type's default, else the host's (x86_64 on the
+  // hosts we run on).
+  if (os.type === "hvm" && !os.arch) os.arch = DOMAIN_TYPE_FEATURES[domainType]?.defaultArch ?? "x86_64";
   const fw = r.child("firmware");
   if (fw) {
     os.firmwareFeatures = fw.children("feature").map((f) => ({ name: f.req("name"), enabled: f.yesNo("enabled") ?? false }));

@@ -580,12 +580,13 @@ function sameDrive(a: DeviceInfo, b: DeviceInfo): boolean {
  */
 export function checkDisks(def: DomainDef): void {
   const disks = def.devices.disks;
+  const sharedTargets = DOMAIN_TYPE_FEATURES[def.type]?.sharedDiskTargets ?? false;
   for (const d of disks) checkOneDisk(d);
   for (let i = 0; i < disks.length; i++) {
     for (let j = i + 1; j < disks.length; j++) {
       const a = disks[i];
       const b = disks[j];
-      if (a.target.dev === b.target.dev && def.type !== "vmware") {
+      if (a.target.dev === b.target.dev && !sharedTargets) {
         fail(`target '${a.target.dev}' duplicated for disk sources '${sourceLabel(a.source) ?? ""}' and '${sourceLabel(b.source) ?? ""}'`);
       }
       if (a.target.bus === b.target.bus && sameDrive(a.info, b.info)) {
